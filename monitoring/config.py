@@ -1,0 +1,307 @@
+"""Typed settings: streams, sources, departments, contacts and thresholds.
+
+The settings live in one TOML file (``data/demo.toml`` runs the built-in demo).
+Loading validates everything up front and fails with a message naming the field and
+the problem, so a monitor never starts half-configured.  Credentials are never read
+from the file: a source names the *environment variables* (or Streamlit secrets) that
+hold them, and :func:`resolve_credentials` looks them up at run time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "data" / "demo.toml"
+
+_IDENT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
+
+Sensitivity = Literal["low", "normal", "high"]
+Language = Literal["it", "en"]
+Category = Literal["request", "polemic", "praise", "other"]
+SourceKind = Literal["demo", "replay", "file", "x", "mastodon", "bluesky", "rss", "reddit", "imap"]
+
+
+class ConfigError(ValueError):
+    """The settings file is missing, unreadable or invalid; the message names the field."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _ident(value: str, what: str) -> str:
+    if not _IDENT.match(value):
+        raise ValueError(
+            f"{what} {value!r} must be 1-40 lowercase letters, digits, '_' or '-' "
+            "and start with a letter or digit"
+        )
+    return value
+
+
+class AppSettings(_Model):
+    """Process-wide settings."""
+
+    title: str = "Sentinella"
+    language: Language = "it"
+    timezone: str = "Europe/Rome"
+    database: str = "data/sentinella.duckdb"
+    bin_minutes: int = Field(1, ge=1, le=60)
+    refresh_seconds: float = Field(5.0, ge=1.0, le=600.0)
+    speed: float = Field(1.0, gt=0.0, le=10_000.0)
+    silent_after_minutes: float = Field(15.0, gt=0.0)
+    max_text_chars: int = Field(4_000, ge=280, le=100_000)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class Stream(_Model):
+    """A monitored brand or topic."""
+
+    id: str
+    name: str
+    keywords: list[str] = Field(default_factory=list)
+    handles: list[str] = Field(default_factory=list)
+    languages: list[Language] = Field(default_factory=lambda: ["it", "en"])
+    sensitivity: Sensitivity = "normal"
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _ident(value, "stream id")
+
+    @model_validator(mode="after")
+    def _terms(self) -> Stream:
+        if not self.keywords and not self.handles:
+            raise ValueError("a stream needs at least one keyword or handle")
+        return self
+
+    @property
+    def terms(self) -> list[str]:
+        """Keywords and handles, lower-cased, for matching and for 'addressed to brand'."""
+        return [t.lower() for t in (*self.keywords, *self.handles)]
+
+
+class SourceConfig(_Model):
+    """A collector: its kind, schedule, streams and credential *names*."""
+
+    name: str
+    kind: SourceKind
+    streams: list[str] = Field(default_factory=list)
+    interval_seconds: float = Field(60.0, ge=0.05, le=86_400.0)
+    enabled: bool = True
+    credentials: dict[str, str] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _ident(value, "source name")
+
+    @field_validator("credentials")
+    @classmethod
+    def _creds(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, env in value.items():
+            if not _ENV_NAME.match(env):
+                raise ValueError(
+                    f"credential {key!r} must name an environment variable or secret "
+                    f"(UPPER_CASE), not hold a value: secrets never go in the settings file"
+                )
+        return value
+
+
+class Department(_Model):
+    """A team that owns a class of requests, with its routing rule and SLA targets."""
+
+    id: str
+    name: dict[Language, str]
+    keywords: list[str] = Field(default_factory=list)
+    categories: list[Category] = Field(default_factory=lambda: ["request"])
+    languages: list[Language] = Field(default_factory=list)
+    first_response_minutes: float = Field(60.0, gt=0)
+    resolution_minutes: float = Field(480.0, gt=0)
+    default: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _ident(value, "department id")
+
+
+class Contact(_Model):
+    """A person or group that can be notified."""
+
+    id: str
+    name: str
+    email: str | None = None
+    webhook: str | None = None
+    webhook_format: Literal["json", "slack", "teams"] = "json"
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _ident(value, "contact id")
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Contact:
+        if not self.email and not self.webhook:
+            raise ValueError("a contact needs an email or a webhook")
+        return self
+
+
+class BusinessHours(_Model):
+    """Working hours for SLA timers (local time, Monday=0)."""
+
+    start: dtime = dtime(8, 0)
+    end: dtime = dtime(20, 0)
+    weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5])
+
+
+class Thresholds(_Model):
+    """Alerting thresholds and policy knobs."""
+
+    min_bin_mentions: int = Field(5, ge=1)
+    cooldown_minutes: float = Field(30.0, ge=0)
+    close_after_quiet_bins: int = Field(5, ge=1)
+    critical_severity: int = Field(8, ge=1, le=10)
+    request_share_incident: float = Field(0.5, ge=0, le=1)
+    business_hours: BusinessHours | None = None
+
+
+class Settings(_Model):
+    """The whole validated configuration.
+
+    Examples
+    --------
+    >>> s = Settings.model_validate({"streams": [{"id": "acme", "name": "ACME",
+    ...     "keywords": ["acme"]}], "sources": [{"name": "demo", "kind": "demo",
+    ...     "streams": ["acme"]}]})
+    >>> s.stream("acme").name, s.sources[0].interval_seconds
+    ('ACME', 60.0)
+    """
+
+    app: AppSettings = Field(default_factory=AppSettings)
+    streams: list[Stream]
+    sources: list[SourceConfig] = Field(default_factory=list)
+    departments: list[Department] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+
+    @model_validator(mode="after")
+    def _references(self) -> Settings:
+        _unique([s.id for s in self.streams], "streams", "id")
+        _unique([s.name for s in self.sources], "sources", "name")
+        _unique([d.id for d in self.departments], "departments", "id")
+        _unique([c.id for c in self.contacts], "contacts", "id")
+        known = {s.id for s in self.streams}
+        for i, src in enumerate(self.sources):
+            for stream in src.streams:
+                if stream not in known:
+                    raise ValueError(
+                        f"sources[{i}].streams: unknown stream {stream!r} "
+                        f"(known: {', '.join(sorted(known))})"
+                    )
+        if sum(d.default for d in self.departments) > 1:
+            raise ValueError("departments: only one department may be the default queue")
+        if not self.streams:
+            raise ValueError("streams: at least one stream is required")
+        return self
+
+    def stream(self, stream_id: str) -> Stream:
+        for s in self.streams:
+            if s.id == stream_id:
+                return s
+        raise KeyError(stream_id)
+
+    def database_path(self, base: Path | None = None) -> Path:
+        """The DuckDB file, relative paths taken from the project root (or ``base``)."""
+        path = Path(self.app.database)
+        return path if path.is_absolute() else (base or ROOT) / path
+
+
+def _unique(values: list[str], section: str, key: str) -> None:
+    seen: set[str] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            raise ValueError(f"{section}[{i}].{key}: duplicate {key} {v!r}")
+        seen.add(v)
+
+
+def _format_error(exc: ValidationError, path: Path | str) -> str:
+    lines = [f"invalid settings in {path}:"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        lines.append(f"  {loc}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_settings(data: Mapping[str, Any], origin: str = "<settings>") -> Settings:
+    """Validate a mapping, raising :class:`ConfigError` with field-named messages.
+
+    >>> parse_settings({"streams": []})
+    Traceback (most recent call last):
+    ...
+    monitoring.config.ConfigError: invalid settings in <settings>:
+      (top level): streams: at least one stream is required
+    """
+    try:
+        return Settings.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, origin)) from None
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read and validate a TOML settings file (default: the demo settings)."""
+    path = Path(path) if path else Path(os.environ.get("SENTINELLA_CONFIG", DEFAULT_CONFIG))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"settings file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read settings file {path}: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML in {path}: {exc}") from None
+    return parse_settings(data, str(path))
+
+
+def resolve_credentials(
+    source: SourceConfig, secrets: Mapping[str, Any] | None = None
+) -> dict[str, str] | None:
+    """Look up a source's credentials in the environment, then in ``secrets``.
+
+    Returns ``None`` when any is missing (the source is then "not configured").
+
+    >>> src = SourceConfig(name="x", kind="x", credentials={"token": "NO_SUCH_VAR_XYZ"})
+    >>> resolve_credentials(src) is None
+    True
+    """
+    values: dict[str, str] = {}
+    for key, env in source.credentials.items():
+        value = os.environ.get(env)
+        if value is None and secrets is not None:
+            value = secrets.get(env)
+        if not value:
+            return None
+        values[key] = str(value)
+    return values

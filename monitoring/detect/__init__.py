@@ -1,0 +1,266 @@
+"""Streaming detectors: one number per closed time bin, higher = more anomalous.
+
+Every detector in this package scores in the same unit, a calibrated *surprise*:
+``-log10`` of the upper-tail probability of the observation under the detector's
+baseline model, capped at :data:`MAX_SURPRISE`.  A surprise of 4 means "an observation
+at least this extreme happens once in 10,000 bins when nothing is going on", whatever
+the detector.  One alert policy can therefore threshold all of them with
+:data:`SENSITIVITY_THRESHOLDS` and :func:`is_anomalous`.
+
+Detectors only score; deciding what is an alert is the alert policy's job.
+:class:`EpisodeGate` is the small reusable piece of that policy that turns a stream of
+per-bin anomalous/normal flags into one alert per episode.
+
+Examples
+--------
+>>> round(poisson_surprise(12, 3.0), 2)
+4.15
+>>> is_anomalous(5.0), is_anomalous(3.5), is_anomalous(3.5, "high")
+(True, False, True)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from scipy import special
+
+__all__ = [
+    "MAX_SURPRISE",
+    "SENSITIVITY_THRESHOLDS",
+    "EpisodeGate",
+    "TailCalibrator",
+    "is_anomalous",
+    "nb_surprise",
+    "poisson_surprise",
+    "surprise",
+    "threshold_for",
+]
+
+#: Cap of every surprise score (a tail probability of 1e-20).
+MAX_SURPRISE = 20.0
+
+#: Surprise needed to call one bin anomalous, per sensitivity.  "normal" = a tail
+#: probability of 1e-4, i.e. about one chance false alarm a week per stream at 1-minute
+#: bins if the baseline model were exact (real streams are burstier than any model).
+SENSITIVITY_THRESHOLDS: dict[str, float] = {"low": 6.0, "normal": 4.0, "high": 3.0}
+
+
+def threshold_for(sensitivity: str) -> float:
+    """Return the surprise threshold of a sensitivity name.
+
+    Raises ``ValueError`` on an unknown name (bad configuration must fail loudly).
+
+    >>> threshold_for("low")
+    6.0
+    """
+    try:
+        return SENSITIVITY_THRESHOLDS[sensitivity]
+    except KeyError:
+        known = ", ".join(SENSITIVITY_THRESHOLDS)
+        raise ValueError(f"unknown sensitivity {sensitivity!r}; expected one of {known}") from None
+
+
+def is_anomalous(score: float, sensitivity: str = "normal") -> bool:
+    """Whether a surprise ``score`` is anomalous at ``sensitivity``.
+
+    >>> is_anomalous(4.0), is_anomalous(5.9, "low")
+    (True, False)
+    """
+    return score >= threshold_for(sensitivity)
+
+
+def surprise(p_value: float, cap: float = MAX_SURPRISE) -> float:
+    """Turn a tail probability into a surprise ``-log10(p)``, in ``[0, cap]``.
+
+    >>> surprise(1e-3), surprise(0.0), surprise(1.0), surprise(1e-50, cap=300)
+    (3.0, 20.0, 0.0, 50.0)
+    """
+    if not p_value > 0.0:  # also catches NaN
+        return cap
+    if p_value >= 1.0:
+        return 0.0
+    return min(cap, -math.log10(p_value))
+
+
+def poisson_surprise(x: float, mean: float, cap: float = MAX_SURPRISE) -> float:
+    """Surprise of a count ``>= x`` under a Poisson with ``mean``.
+
+    >>> poisson_surprise(0, 5.0), round(poisson_surprise(3, 0.1), 2)
+    (0.0, 3.81)
+    """
+    k = math.ceil(x)
+    if k <= 0:
+        return 0.0
+    if mean <= 0.0:
+        return cap
+    # P(X >= k) for a Poisson is the regularised lower incomplete gamma P(k, mean).
+    return surprise(float(special.gammainc(k, mean)), cap)
+
+
+def nb_surprise(x: float, mean: float, alpha: float, cap: float = MAX_SURPRISE) -> float:
+    """Surprise of a count ``>= x`` under a negative binomial (Poisson-gamma).
+
+    The distribution has the given ``mean`` and variance ``mean + alpha * mean**2``;
+    ``alpha = 0`` is the Poisson.
+
+    >>> round(nb_surprise(12, 3.0, 0.0), 2), round(nb_surprise(12, 3.0, 0.5), 2)
+    (4.15, 1.9)
+    """
+    k = math.ceil(x)
+    if k <= 0:
+        return 0.0
+    if mean <= 0.0:
+        return cap
+    if alpha <= 1e-9:
+        return poisson_surprise(k, mean, cap)
+    r = 1.0 / alpha
+    # P(X >= k) = I_{1-p}(k, r) with p = r / (r + mean).
+    return surprise(float(special.betainc(k, r, mean / (r + mean))), cap)
+
+
+class TailCalibrator:
+    """Recalibrate a model's surprise on the stream's own tail (peaks over threshold).
+
+    Real streams are burstier than any simple count model, so a model surprise of 4
+    happens far more often than once in 10,000 bins.  Following extreme-value theory
+    (peaks over threshold, as in the SPOT detector), the model surprises ``s`` above a
+    level ``u`` are taken as exponentially distributed excesses: the calibrated tail
+    probability is ``P(S >= u) * exp(-(s - u) / sigma)``, with the exceedance rate and
+    the mean excess ``sigma`` learned online as discounted averages.  The priors are
+    those of a perfectly calibrated model (``P(S >= u) = 10**-u`` and a mean excess of
+    ``1 / ln 10``), so with little data the model's own surprise is returned.
+
+    Parameters
+    ----------
+    level : float
+        Model surprise above which excesses are modelled.
+    halflife : float
+        Half-life of the estimates, in updates.
+    prior_updates : float
+        Weight of the prior exceedance rate, in updates.
+    prior_excesses : float
+        Weight of the prior mean excess, in exceedances.
+
+    Examples
+    --------
+    >>> cal = TailCalibrator(level=2.0, halflife=10_000, prior_updates=100)
+    >>> round(cal.calibrate(5.0), 3)   # no data yet: the model is trusted
+    5.0
+    >>> for i in range(5000):          # a stream where surprises of 2..6 are common
+    ...     cal.update(2.0 + (i % 50) / 10 if i % 10 == 0 else 0.5)
+    >>> cal.calibrate(5.0) < 3.0, cal.calibrate(120.0) >= 20.0
+    (True, True)
+    """
+
+    def __init__(
+        self,
+        level: float = 2.0,
+        halflife: float = 7 * 288,
+        prior_updates: float = 288,
+        prior_excesses: float = 5.0,
+        censor: float = SENSITIVITY_THRESHOLDS["normal"],
+    ) -> None:
+        self.level = level
+        self.halflife = halflife
+        self.prior_updates = prior_updates
+        self.prior_excesses = prior_excesses
+        self.censor = censor
+        self._decay = 0.5 ** (1.0 / halflife)
+        self._n = 0.0  # updates
+        self._n_exc = 0.0  # exceedances of ``level``
+        self._n_obs = 0.0  # exceedances whose excess was observed (not censored)
+        self._excess = 0.0  # sum of (censored) excesses
+
+    def _rate_and_scale(self) -> tuple[float, float]:
+        rate = (self._n_exc + self.prior_updates * 10.0**-self.level) / (
+            self._n + self.prior_updates
+        )
+        sigma = (self._excess + self.prior_excesses / math.log(10.0)) / (
+            self._n_obs + self.prior_excesses
+        )
+        return rate, sigma
+
+    def calibrate(self, raw: float, cap: float = MAX_SURPRISE) -> float:
+        """Return the calibrated surprise of a model surprise ``raw``."""
+        rate, sigma = self._rate_and_scale()
+        at_level = -math.log10(rate)
+        if raw < self.level:
+            return raw * at_level / self.level
+        return min(cap, at_level + (raw - self.level) / (sigma * math.log(10.0)))
+
+    def update(self, raw: float, weight: float = 1.0) -> None:
+        """Learn one model surprise (``weight < 1`` for bins kept out of the baseline).
+
+        Excesses beyond the one that calibrates to ``censor`` are right-censored there
+        (the exponential's censored maximum-likelihood estimate), so a crisis of huge
+        surprises does not teach the calibrator that huge surprises are normal.
+        """
+        d = self._decay
+        rate, sigma = self._rate_and_scale()
+        self._n = d * self._n + weight
+        self._n_exc *= d
+        self._n_obs *= d
+        self._excess *= d
+        if raw < self.level:
+            return
+        self._n_exc += weight
+        limit = max(0.0, (self.censor + math.log10(rate)) * sigma * math.log(10.0))
+        excess = raw - self.level
+        if excess >= limit:
+            self._excess += weight * limit
+        else:
+            self._excess += weight * excess
+            self._n_obs += weight
+
+
+@dataclass
+class EpisodeGate:
+    """One alert per episode of anomalous bins.
+
+    An episode opens on an anomalous bin (that bin alerts), stays open while anomalous
+    bins keep coming less than ``quiet`` apart, and closes after ``quiet`` without one.
+    An anomalous bin within ``cooldown`` of the end of the previous episode re-opens
+    that episode instead of alerting again.
+
+    Parameters
+    ----------
+    quiet : timedelta
+        Calm time that ends an episode.
+    cooldown : timedelta
+        Time after an episode during which no new alert opens.
+
+    Examples
+    --------
+    >>> gate = EpisodeGate(quiet=timedelta(minutes=10), cooldown=timedelta(minutes=30))
+    >>> t0 = datetime(2026, 1, 1)
+    >>> flags = [0, 1, 1, 0, 1, 0, 0, 0, 0, 1, 0]   # one bin per 5 minutes
+    >>> [gate.update(t0 + timedelta(minutes=5 * i), bool(f)) for i, f in enumerate(flags)]
+    [False, True, False, False, False, False, False, False, False, False, False]
+    >>> gate.update(t0 + timedelta(hours=3), True)
+    True
+    """
+
+    quiet: timedelta = timedelta(hours=1)
+    cooldown: timedelta = timedelta(hours=6)
+    in_episode: bool = False
+    last_anomalous: datetime | None = None
+
+    def update(self, ts: datetime, anomalous: bool) -> bool:
+        """Feed one bin; return True when this bin opens a new episode (alert)."""
+        last = self.last_anomalous
+        if self.in_episode and last is not None and ts - last >= self.quiet:
+            self.in_episode = False
+        if not anomalous:
+            return False
+        opened = not self.in_episode and (last is None or ts - last >= self.quiet + self.cooldown)
+        self.in_episode = True
+        self.last_anomalous = ts
+        return opened
+
+    def reset(self) -> None:
+        """Forget every episode."""
+        self.in_episode = False
+        self.last_anomalous = None

@@ -1,0 +1,1 @@
+"""Enrichment of mentions: language, sentiment, category, department, personal data."""

@@ -1,0 +1,483 @@
+"""Rule-based sentiment for Italian, in the style of VADER.
+
+The lexicon (``lexicon_it.tsv``, packaged next to this module) gives valences on VADER's
+-4..+4 scale to lemmas and forms, multi-word expressions, emoji and emoticons.  Each line is
+``term<TAB>valence[<TAB>kind]``; ``kind`` ``v`` marks a regular verb in the infinitive,
+whose common conjugated forms are generated.  Words not in the lexicon are looked up again
+after simple inflection rules: gender and number (``pessima``/``pessimi`` -> ``pessimo``,
+``bollette`` -> ``bolletta``, ``bianchi`` -> ``bianco``), the ``-issimo`` superlative
+(which also intensifies) and ``-mente`` adverbs.
+
+Rules, with VADER's constants: negation (``non``, ``mai``, ``nessuno``, ``niente``,
+``per niente``, ``affatto``, ``neanche``, ``senza``...) within three content words flips
+and damps a valence; intensifiers and diminishers (``molto``, ``troppo``, ``davvero``,
+``poco``, ``un po'``) scale it; after a contrast (``ma``, ``però``, ``tuttavia``) words
+weigh 1.5 and before it 0.5; ALL-CAPS words among lower-case ones and exclamation marks
+add emphasis.  Text is normalised first: accents folded, elisions split
+(``dell'operatore``), hashtags split on case (``#BolletteFolli``), URLs and user names
+dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+from monitoring.models import MAX_TEXT_CHARS
+
+__all__ = ["LEXICON_PATH", "ItalianSentimentAnalyzer", "fold", "load_lexicon", "tokenize"]
+
+#: The packaged lexicon.
+LEXICON_PATH = Path(__file__).with_name("lexicon_it.tsv")
+
+# VADER's empirically derived constants.
+B_INCR = 0.293
+B_DECR = -0.293
+C_INCR = 0.733
+N_SCALAR = -0.74
+ALPHA = 15.0
+
+NEGATORS = frozenset(
+    ["non", "nn", "mai", "nessuno", "nessuna", "nessun", "niente", "nulla", "affatto", "neanche", "nemmeno", "neppure", "senza", "per_niente", "per_nulla", "neanche_per_sogno", "manco"]
+)
+BOOSTERS: dict[str, float] = {
+    **dict.fromkeys(
+        ["molto", "molta", "molti", "molte", "troppo", "troppa", "troppi", "troppe", "davvero", "veramente", "proprio", "assolutamente", "totalmente", "completamente", "estremamente", "particolarmente", "decisamente", "tanto", "tanta", "tanti", "tante", "parecchio", "super", "iper", "ultra", "davvero_davvero", "sempre_piu", "incredibilmente", "terribilmente", "enormemente", "profondamente", "altamente", "straordinariamente", "follemente", "seriamente", "sinceramente", "tremendamente", "infinitamente", "così", "cosi", "talmente", "oltremodo", "alquanto", "ancora_piu", "ben", "piu", "di_gran_lunga", "per_davvero", "sul_serio"],
+        B_INCR,
+    ),
+    **dict.fromkeys(
+        ["poco", "poca", "pochi", "poche", "un_po", "un_poco", "un_pochino", "leggermente", "abbastanza", "quasi", "appena", "piuttosto", "relativamente", "moderatamente", "parzialmente", "vagamente", "meno"],
+        B_DECR,
+    ),
+}
+NEGATORS = frozenset(w.replace("_", " ") for w in NEGATORS)
+BOOSTERS = {w.replace("_", " "): v for w, v in BOOSTERS.items()}
+CONTRASTS = frozenset(["ma", "pero", "tuttavia", "eppure", "invece", "anzi", "bensi"])
+# Tokens skipped when looking back for negators and boosters: clitics, auxiliaries,
+# articles ("non mi è mai piaciuto", "non è stato un bel servizio").
+TRANSPARENT = frozenset(
+    ["mi", "ti", "ci", "vi", "si", "ne", "lo", "la", "li", "le", "gli", "l", "il", "i", "un", "una", "uno", "e", "ha", "ho", "hai", "hanno", "abbiamo", "avete", "sono", "sei", "siamo", "siete", "era", "erano", "stato", "stata", "stati", "state", "essere", "avere", "fa", "fanno", "fatto", "piu", "me", "te", "se", "ce", "poi", "gia", "ancora", "per", "a", "di", "da"]
+)
+# Grammatical multi-word units joined before scoring.
+_GRAMMAR_PHRASES = (
+    "per niente", "per nulla", "neanche per sogno", "un po", "un poco", "un pochino",
+    "di gran lunga", "sul serio", "per davvero", "davvero davvero", "sempre piu", "ancora piu",
+)
+
+_LAUGH = re.compile(r"(?:a?h?(?:ah|ha|eh|he|ih|hi|uh){2,}h?|lol|lmao|rotfl|xd+)")
+_URL = re.compile(r"https?://\S{0,2000}|www\.\S{0,2000}")
+_MENTION = re.compile(r"@\w{1,50}")
+_HASHTAG = re.compile(r"#(\w{1,100})")
+_CAMEL = re.compile(r"(?<=[a-zà-ÿ])(?=[A-Z])|(?<=[A-Za-zà-ÿ])(?=\d)|_")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
+_EMOTICON = (
+    r"(?<![\w:;=])(?:[:;=][-o^']?[)\]}dDpP(\[{/\\|*3$@]|[(\[][-o^']?[:;=]|<3+|</3|"
+    r"\^[_.]?\^|-_-|[xX][dD]+(?!\w)|:'[()])"
+)
+_TOKEN = re.compile(
+    rf"(?P<emo>{_EMOTICON})|(?P<word>[^\W\d_]+(?:'(?=[^\W\d_]))?)|(?P<punct>[!?.,;:])|(?P<sym>[^\s\w])"
+)
+_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe0f]")
+_RUN = re.compile(r"(.{1,3}?)\1{3,}", re.DOTALL)
+_LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
+
+_FOLD_CACHE: dict[str, str] = {}
+
+
+def fold(word: str) -> str:
+    """Lower-case a word and drop its accents.
+
+    >>> fold("Perché"), fold("CITTÀ"), fold("però")
+    ('perche', 'citta', 'pero')
+    """
+    low = word.lower()
+    if low.isascii():
+        return low
+    found = _FOLD_CACHE.get(low)
+    if found is None:
+        found = "".join(
+            c for c in unicodedata.normalize("NFD", low) if not unicodedata.combining(c)
+        )
+        if len(_FOLD_CACHE) < 50_000:
+            _FOLD_CACHE[low] = found
+    return found
+
+
+def _clean(text: str) -> str:
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    text = _INVISIBLE.sub("", text[: MAX_TEXT_CHARS + MAX_TEXT_CHARS // 2])
+    text = _RUN.sub(r"\1\1\1", text)[:MAX_TEXT_CHARS]
+    text = _URL.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
+    return text.translate(_APOSTROPHES)
+
+
+def tokenize(text: str) -> list[tuple[str, str, str]]:
+    """Split a text into ``(kind, surface, folded)`` tokens.
+
+    ``kind`` is ``word``, ``emo`` (emoticon), ``punct`` or ``sym`` (emoji and other
+    symbols).  Elided articles lose their apostrophe; a final apostrophe used as an accent
+    (``perche'``) is dropped.
+
+    >>> [t[2] for t in tokenize("Dell'operatore? NON risponde!! #ServizioPessimo :(")]
+    ['dell', 'operatore', '?', 'non', 'risponde', '!', '!', 'servizio', 'pessimo', ':(']
+    """
+    tokens = []
+    for m in _TOKEN.finditer(_clean(text)):
+        kind = m.lastgroup or "sym"
+        surface = m.group()
+        if kind == "word":
+            surface = surface.rstrip("'")
+            # "nooo" -> "no", "bellooo" -> "bello" (runs of three or more letters)
+            tokens.append((kind, surface, _LETTER_RUN.sub(r"\1", fold(surface))))
+        else:
+            tokens.append((kind, surface, surface.lower() if kind == "emo" else surface))
+    return tokens
+
+
+_ARE = ["are", "o", "i", "a", "iamo", "ate", "ano", "ato", "ata", "ati", "ate", "ando", "avo", "avi", "ava", "avamo", "avano", "ai", "asti", "o'", "ammo", "arono", "ero", "erai", "era'", "eremo", "erete", "eranno", "erei", "eresti", "erebbe", "eremmo", "erebbero", "ino", "iate"]
+_ERE = ["ere", "o", "i", "e", "iamo", "ete", "ono", "uto", "uta", "uti", "ute", "endo", "evo", "evi", "eva", "evamo", "evano", "ero'", "erai", "era'", "eremo", "eranno", "erei", "erebbe", "erebbero", "a", "ano"]
+_IRE = ["ire", "o", "i", "e", "iamo", "ite", "ono", "isco", "isci", "isce", "iscono", "ito", "ita", "iti", "ite", "endo", "ivo", "iva", "ivano", "iro'", "ira'", "iranno", "irei", "irebbe", "a", "ano", "isca", "iscano"]
+
+
+def _conjugate(verb: str) -> Iterator[str]:
+    """Common forms of a regular verb (accents folded: ``pagherò`` -> ``paghero``)."""
+    stem, ending = verb[:-3], verb[-3:]
+    table = {"are": _ARE, "ere": _ERE, "ire": _IRE}.get(ending)
+    if table is None:
+        return
+    for suffix in table:
+        suffix = suffix.replace("'", "")
+        form = stem + suffix
+        if ending == "are":
+            if stem.endswith(("c", "g")) and suffix[:1] in ("e", "i"):
+                form = stem + "h" + suffix
+            elif stem.endswith("i") and suffix.startswith("i"):
+                form = stem + suffix[1:]
+        yield form
+
+
+def load_lexicon(path: Path = LEXICON_PATH) -> dict[str, float]:
+    """Read a lexicon file into ``{folded term: valence}`` (verbs expanded).
+
+    >>> lex = load_lexicon()
+    >>> lex["pessimo"] < -2 < 2 < lex["ottimo"]
+    True
+    >>> lex["funzionano"] > 0  # generated from the verb "funzionare"
+    True
+    """
+    lexicon: dict[str, float] = {}
+    generated: dict[str, float] = {}
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) < 2:
+                raise ValueError(f"{path}:{lineno}: expected 'term<TAB>valence[<TAB>kind]'")
+            term = " ".join(fold(w) for w in parts[0].strip().translate(_APOSTROPHES)
+                            .replace("'", " ").split())
+            valence = float(parts[1])
+            if not -4.0 <= valence <= 4.0:
+                raise ValueError(f"{path}:{lineno}: valence {valence} outside -4..4")
+            kind = parts[2].strip() if len(parts) > 2 else ""
+            lexicon[term] = valence
+            if kind == "v":
+                for form in _conjugate(term):
+                    generated.setdefault(form, valence)
+    for form, valence in generated.items():
+        lexicon.setdefault(form, valence)
+    return lexicon
+
+
+def _candidates(word: str) -> Iterator[tuple[str, bool]]:
+    """Lemma candidates of an inflected form, with a flag for the -issimo superlative."""
+    if len(word) > 7 and word[-6:-1] == "issim":
+        stem = word[:-6]
+        for end in ("o", "e", "a"):
+            yield stem + end, True
+        if stem.endswith("h"):
+            yield stem[:-1] + "o", True
+        return
+    if len(word) > 7 and word.endswith("mente"):
+        stem = word[:-5]
+        if stem.endswith("a"):
+            yield stem[:-1] + "o", False
+        yield stem + "e", False
+        yield stem, False
+        if stem.endswith(("l", "r")):
+            yield stem + "e", False
+        return
+    if len(word) < 4:
+        return
+    last = word[-1]
+    if word.endswith(("chi", "ghi")):
+        yield word[:-2] + "o", False
+    elif word.endswith(("che", "ghe")):
+        yield word[:-2] + "a", False
+        yield word[:-2] + "o", False
+    if last == "a":
+        yield word[:-1] + "o", False
+    elif last == "i":
+        yield word[:-1] + "o", False
+        yield word[:-1] + "e", False
+        yield word[:-1] + "a", False
+    elif last == "e":
+        yield word[:-1] + "o", False
+        yield word[:-1] + "a", False
+    elif last == "o":
+        yield word[:-1] + "e", False
+
+
+class ItalianSentimentAnalyzer:
+    """VADER-like sentiment for Italian text with its own lexicon.
+
+    Parameters
+    ----------
+    lexicon_path : Path
+        Lexicon file (default: the packaged ``lexicon_it.tsv``).
+
+    Examples
+    --------
+    >>> sia = ItalianSentimentAnalyzer()
+    >>> sia.polarity_scores("Servizio ottimo, grazie!")["compound"] > 0.5
+    True
+    >>> sia.polarity_scores("Ancora senza luce, che disservizio")["compound"] < -0.3
+    True
+    >>> sia.polarity_scores("non è male")["compound"] > 0
+    True
+    >>> sorted(sia.polarity_scores("boh"))
+    ['compound', 'neg', 'neu', 'pos']
+    """
+
+    def __init__(self, lexicon_path: Path = LEXICON_PATH):
+        self.lexicon_path = lexicon_path
+        self.lexicon = load_lexicon(lexicon_path)
+        self._phrases: dict[str, list[tuple[str, ...]]] = {}
+        for term in list(self.lexicon) + list(_GRAMMAR_PHRASES):
+            words = tuple(term.split())
+            if len(words) > 1:
+                self._phrases.setdefault(words[0], []).append(words)
+        for options in self._phrases.values():
+            options.sort(key=len, reverse=True)
+        self._cache: dict[str, tuple[float, bool]] = {}
+        self._emoji: dict[str, float] | None = None
+
+    # -- lexicon look-up -----------------------------------------------------------------
+    def valence(self, word: str) -> tuple[float, bool]:
+        """Valence of a folded word and whether it is a superlative (``-issimo``).
+
+        >>> sia = ItalianSentimentAnalyzer()
+        >>> sia.valence("pessime")[0] == sia.valence("pessimo")[0] < 0
+        True
+        >>> sia.valence("bellissima")[1]
+        True
+        """
+        found = self._cache.get(word)
+        if found is not None:
+            return found
+        value = self.lexicon.get(word)
+        result = (value, False) if value is not None else (0.0, False)
+        if value is None:
+            for candidate, superlative in _candidates(word):
+                value = self.lexicon.get(candidate)
+                if value is not None:
+                    result = (value, superlative)
+                    break
+        if len(self._cache) < 100_000:
+            self._cache[word] = result
+        return result
+
+    def _emoji_valence(self, symbol: str) -> float:
+        value = self.lexicon.get(symbol)
+        if value is not None:
+            return value
+        if self._emoji is None:
+            self._emoji = _emoji_valences()
+        return self._emoji.get(symbol, 0.0)
+
+    def _join_phrases(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        i, n = 0, len(words)
+        while i < n:
+            options = self._phrases.get(words[i])
+            if options:
+                for phrase in options:
+                    k = len(phrase)
+                    if tuple(words[i : i + k]) == phrase:
+                        out.append(" ".join(phrase))
+                        out.extend([""] * (k - 1))  # keep positions aligned
+                        i += k
+                        break
+                else:
+                    out.append(words[i])
+                    i += 1
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    # -- scoring -------------------------------------------------------------------------
+    def polarity_scores(self, text: str) -> dict[str, float]:
+        """Scores like VADER's: ``neg``, ``neu``, ``pos`` shares and ``compound`` in -1..1.
+
+        >>> sia = ItalianSentimentAnalyzer()
+        >>> a = sia.polarity_scores("il servizio è buono")["compound"]
+        >>> b = sia.polarity_scores("il servizio è molto buono")["compound"]
+        >>> c = sia.polarity_scores("il servizio è buonissimo!!")["compound"]
+        >>> 0 < a < b < c
+        True
+        """
+        tokens = tokenize(text)
+        if not tokens:
+            return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+        kinds = [t[0] for t in tokens]
+        folded = [t[2] if t[0] == "word" else "" for t in tokens]
+        joined = self._join_phrases(folded)
+        words = [t[1] for t in tokens if t[0] == "word"]
+        n_caps = sum(1 for w in words if w.isupper() and len(w) > 1)
+        cap_diff = 0 < n_caps < len(words)
+
+        sentiments: list[float] = []
+        positions: list[int] = []
+        contrast_at = -1
+        exclamations = questions = 0
+        for i, (kind, surface, _) in enumerate(tokens):
+            if kind == "punct":
+                if surface == "!":
+                    exclamations += 1
+                elif surface == "?":
+                    questions += 1
+                continue
+            if kind == "emo" or kind == "sym":
+                v = self._emoji_valence(surface if kind == "sym" else surface.lower())
+                if kind == "sym" and v == 0.0:
+                    continue
+                sentiments.append(v)
+                positions.append(i)
+                continue
+            word = joined[i]
+            if not word:
+                continue
+            if word in CONTRASTS and contrast_at < 0 and positions:
+                contrast_at = i
+            if word in NEGATORS or word in BOOSTERS:
+                sentiments.append(0.0)
+                positions.append(i)
+                continue
+            if len(word) >= 3 and _LAUGH.fullmatch(word):
+                v, superlative = 1.5, False
+            else:
+                v, superlative = self.valence(word)
+            if v == 0.0:
+                sentiments.append(0.0)
+                positions.append(i)
+                continue
+            if superlative:
+                v += B_INCR if v > 0 else -B_INCR
+            if cap_diff and surface.isupper() and len(surface) > 1:
+                v += C_INCR if v > 0 else -C_INCR
+            v = self._modifiers(v, tokens, kinds, joined, i)
+            sentiments.append(v)
+            positions.append(i)
+
+        if contrast_at >= 0:
+            sentiments = [
+                s * 0.5 if p < contrast_at else s * 1.5 for s, p in zip(sentiments, positions)
+            ]
+        return _score_valence(sentiments, exclamations, questions)
+
+    def _modifiers(
+        self, v: float, tokens: list, kinds: list[str], joined: list[str], i: int
+    ) -> float:
+        """Apply boosters and negation found among the three previous content words."""
+        negated = False
+        seen = 0
+        j = i - 1
+        steps = 0
+        while j >= 0 and seen < 3 and steps < 8:
+            steps += 1
+            kind = kinds[j]
+            if kind == "punct" and tokens[j][1] in ".!?;,":
+                break
+            word = joined[j]
+            if kind != "word" or not word:
+                j -= 1
+                continue
+            if word in NEGATORS:
+                if not _concord(joined, j):
+                    negated = True
+            elif word in BOOSTERS:
+                scalar = BOOSTERS[word] * (1.0, 0.95, 0.9)[seen]
+                if tokens[j][1].isupper() and len(tokens[j][1]) > 1:
+                    scalar += C_INCR if scalar > 0 else -C_INCR
+                v += scalar if v > 0 else -scalar
+            elif word in TRANSPARENT:
+                j -= 1
+                continue
+            seen += 1
+            j -= 1
+        if negated:
+            v *= N_SCALAR
+        return v
+
+
+_PRIMARY_NEGATORS = frozenset(("non", "nn", "senza"))
+
+
+def _concord(joined: list[str], j: int) -> bool:
+    """Whether the negator at ``j`` repeats a preceding ``non`` ("non funziona niente")."""
+    if joined[j] in _PRIMARY_NEGATORS:
+        return False
+    for k in range(max(0, j - 4), j):
+        w = joined[k]
+        if w in _PRIMARY_NEGATORS or w.startswith(("non ", "nn ")):
+            return True
+    return False
+
+
+def _score_valence(sentiments: list[float], exclamations: int, questions: int) -> dict:
+    if not sentiments:
+        return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+    total = sum(sentiments)
+    emphasis = min(exclamations, 4) * 0.292
+    if questions > 1:
+        emphasis += questions * 0.18 if questions <= 3 else 0.96
+    if total > 0:
+        total += emphasis
+    elif total < 0:
+        total -= emphasis
+    compound = max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
+    pos = sum(s + 1 for s in sentiments if s > 0)
+    neg = sum(s - 1 for s in sentiments if s < 0)
+    neu = sum(1 for s in sentiments if s == 0)
+    if pos > -neg:
+        pos += emphasis
+    elif pos < -neg:
+        neg -= emphasis
+    denom = pos - neg + neu
+    return {
+        "neg": round(abs(neg / denom), 3),
+        "neu": round(neu / denom, 3),
+        "pos": round(pos / denom, 3),
+        "compound": round(compound, 4),
+    }
+
+
+def _emoji_valences() -> dict[str, float]:
+    """Valence of every emoji VADER knows: the sum of VADER's valences of its description."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    vader = SentimentIntensityAnalyzer()
+    out = {}
+    for symbol, description in vader.emojis.items():
+        value = sum(vader.lexicon.get(w, 0.0) for w in description.lower().split())
+        if value:
+            out[symbol] = max(-3.5, min(3.5, value))
+    return out

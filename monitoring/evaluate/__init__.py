@@ -1,0 +1,1 @@
+"""Evaluation commands (``python -m monitoring evaluate ...``) on data given by path."""

@@ -1,0 +1,1 @@
+"""Collectors: one module per kind of source, all implementing :mod:`monitoring.sources.base`."""

@@ -1,0 +1,80 @@
+"""The source protocol every collector implements.
+
+A source is asked for what is new since its saved cursor and answers with normalised
+mentions, the cursor to save *in the same transaction* as those mentions, and the
+items it had to reject (kept in the quarantine table with the reason).  Sources never
+write to the store themselves: the Monitor does, so a crash can neither lose nor
+duplicate a mention.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from monitoring.models import Mention
+
+
+@dataclass(slots=True)
+class Rejected:
+    """One input item a source could not normalise.
+
+    >>> Rejected(payload='{"id": 1', reason="truncated JSON").reason
+    'truncated JSON'
+    """
+
+    payload: str
+    reason: str
+
+
+@dataclass(slots=True)
+class FetchResult:
+    """What one ``fetch`` call returns.
+
+    Parameters
+    ----------
+    mentions : list[Mention]
+        Normalised mentions, in any order (duplicates are removed by the store).
+    cursor : str | None
+        Opaque position to resume from; saved with the mentions in one transaction.
+    rejected : list[Rejected]
+        Items quarantined with their reason.
+    exhausted : bool
+        True when a finite source (file, replay) has nothing more to give.
+    progress : tuple[int, int] | None
+        ``(done, total)`` for finite sources, for progress bars.
+
+    Examples
+    --------
+    >>> FetchResult([], "42").exhausted
+    False
+    """
+
+    mentions: list[Mention]
+    cursor: str | None
+    rejected: list[Rejected] = field(default_factory=list)
+    exhausted: bool = False
+    progress: tuple[int, int] | None = None
+
+
+class SourceError(Exception):
+    """A source failed as a whole (network, credentials, rate limit).
+
+    ``retry_after`` (seconds) is set when the source knows when to try again.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, state: str = "failing"):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.state = state
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Protocol of a collector: ``fetch(cursor, now) -> FetchResult``."""
+
+    name: str
+
+    def fetch(self, cursor: str | None, now: datetime) -> FetchResult:  # pragma: no cover
+        ...

@@ -1,0 +1,557 @@
+"""The DuckDB store: versioned schema, named parameterised SQL, batch ingest.
+
+Every write goes through one :class:`Store` (one writer per process, serialised by a
+lock); readers take their own cursor with :meth:`Store.reader`.  Mentions are inserted
+from Arrow/pandas frames, never row by row, and the source cursor is saved in the same
+transaction, so a crash at any point leaves either the whole batch with its cursor or
+neither.  A per-minute rollup (``bins``) is maintained in that transaction as well, so
+charts never scan raw mentions.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from monitoring.models import ENRICHED_COLUMNS, MENTION_COLUMNS, BinStats, utc
+
+SCHEMA_VERSION = 1
+
+# --------------------------------------------------------------------------- schema
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE IF NOT EXISTS mentions (
+        source VARCHAR NOT NULL,
+        source_id VARCHAR NOT NULL,
+        stream VARCHAR NOT NULL,
+        ts TIMESTAMP NOT NULL,
+        author VARCHAR NOT NULL,
+        author_reach BIGINT NOT NULL DEFAULT 0,
+        text VARCHAR,
+        url VARCHAR,
+        lang_hint VARCHAR,
+        reply_to VARCHAR,
+        raw VARCHAR,
+        lang VARCHAR,
+        sentiment DOUBLE,
+        sentiment_label VARCHAR,
+        category VARCHAR,
+        department VARCHAR,
+        pii_kinds VARCHAR[],
+        priority DOUBLE,
+        priority_reasons VARCHAR[],
+        batch_id BIGINT NOT NULL,
+        ingested_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (source, source_id)
+    );
+    CREATE SEQUENCE IF NOT EXISTS batch_seq;
+    CREATE TABLE IF NOT EXISTS bins (
+        stream VARCHAR NOT NULL,
+        bin_start TIMESTAMP NOT NULL,
+        category VARCHAR NOT NULL,
+        n BIGINT NOT NULL,
+        n_negative BIGINT NOT NULL,
+        n_positive BIGINT NOT NULL,
+        reach BIGINT NOT NULL,
+        PRIMARY KEY (stream, bin_start, category)
+    );
+    CREATE TABLE IF NOT EXISTS cursors (
+        source VARCHAR PRIMARY KEY,
+        cursor VARCHAR,
+        updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS source_health (
+        source VARCHAR PRIMARY KEY,
+        state VARCHAR NOT NULL,
+        last_success TIMESTAMP,
+        last_attempt TIMESTAMP,
+        last_error VARCHAR,
+        last_error_at TIMESTAMP,
+        items_fetched BIGINT NOT NULL DEFAULT 0,
+        detail VARCHAR
+    );
+    CREATE TABLE IF NOT EXISTS quarantine (
+        id BIGINT PRIMARY KEY DEFAULT nextval('quarantine_seq'),
+        source VARCHAR NOT NULL,
+        received_at TIMESTAMP NOT NULL,
+        reason VARCHAR NOT NULL,
+        payload VARCHAR
+    );
+    CREATE TABLE IF NOT EXISTS detector_marks (
+        stream VARCHAR PRIMARY KEY,
+        last_bin TIMESTAMP NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS alerts (
+        id BIGINT PRIMARY KEY DEFAULT nextval('alert_seq'),
+        stream VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        state VARCHAR NOT NULL,
+        severity INTEGER NOT NULL,
+        score DOUBLE NOT NULL,
+        opened_at TIMESTAMP NOT NULL,
+        first_bin TIMESTAMP NOT NULL,
+        last_bin TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        closed_at TIMESTAMP,
+        observed DOUBLE,
+        expected DOUBLE,
+        explanation VARCHAR
+    );
+    CREATE TABLE IF NOT EXISTS alert_events (
+        id BIGINT PRIMARY KEY DEFAULT nextval('alert_event_seq'),
+        alert_id BIGINT NOT NULL,
+        ts TIMESTAMP NOT NULL,
+        event VARCHAR NOT NULL,
+        actor VARCHAR NOT NULL,
+        detail VARCHAR
+    );
+    CREATE TABLE IF NOT EXISTS escalations (
+        id BIGINT PRIMARY KEY DEFAULT nextval('escalation_seq'),
+        alert_id BIGINT NOT NULL,
+        level INTEGER NOT NULL,
+        contact VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        created_by VARCHAR NOT NULL,
+        message VARCHAR,
+        state VARCHAR NOT NULL,
+        ack_deadline TIMESTAMP,
+        acknowledged_at TIMESTAMP,
+        acknowledged_by VARCHAR
+    );
+    CREATE TABLE IF NOT EXISTS outbox (
+        id BIGINT PRIMARY KEY DEFAULT nextval('outbox_seq'),
+        escalation_id BIGINT NOT NULL,
+        channel VARCHAR NOT NULL,
+        target VARCHAR NOT NULL,
+        idempotency_key VARCHAR NOT NULL UNIQUE,
+        payload VARCHAR NOT NULL,
+        state VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TIMESTAMP NOT NULL,
+        last_error VARCHAR,
+        sent_at TIMESTAMP
+    );
+    CREATE TABLE IF NOT EXISTS tickets (
+        id BIGINT PRIMARY KEY DEFAULT nextval('ticket_seq'),
+        source VARCHAR NOT NULL,
+        source_id VARCHAR NOT NULL,
+        stream VARCHAR NOT NULL,
+        department VARCHAR NOT NULL,
+        state VARCHAR NOT NULL,
+        assignee VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        first_response_at TIMESTAMP,
+        resolved_at TIMESTAMP,
+        UNIQUE (source, source_id)
+    );
+    CREATE TABLE IF NOT EXISTS labels (
+        id BIGINT PRIMARY KEY DEFAULT nextval('label_seq'),
+        source VARCHAR,
+        source_id VARCHAR,
+        text VARCHAR,
+        field VARCHAR NOT NULL,
+        value VARCHAR NOT NULL,
+        actor VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS annotations (
+        id BIGINT PRIMARY KEY DEFAULT nextval('annotation_seq'),
+        stream VARCHAR,
+        ts TIMESTAMP NOT NULL,
+        text VARCHAR NOT NULL,
+        actor VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS audit_log (
+        id BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+        ts TIMESTAMP NOT NULL,
+        actor VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        target_type VARCHAR,
+        target_id VARCHAR,
+        detail VARCHAR
+    );
+    """,
+}
+_SEQUENCES = (
+    "quarantine_seq", "alert_seq", "alert_event_seq", "escalation_seq", "outbox_seq",
+    "ticket_seq", "label_seq", "annotation_seq", "audit_seq",
+)
+
+# ------------------------------------------------------------------------ named SQL
+SQL_SCHEMA_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)
+"""
+SQL_SCHEMA_VERSION = "SELECT coalesce(max(version), 0) FROM schema_version"
+SQL_RECORD_VERSION = "INSERT INTO schema_version VALUES (?, ?)"
+
+SQL_NEXT_BATCH = "SELECT nextval('batch_seq')"
+SQL_INSERT_MENTIONS = f"""
+INSERT INTO mentions
+SELECT {", ".join(MENTION_COLUMNS + ENRICHED_COLUMNS)}, ? AS batch_id, ? AS ingested_at
+FROM staged
+ON CONFLICT DO NOTHING
+"""
+SQL_COUNT_BATCH = "SELECT count(*) FROM mentions WHERE batch_id = ?"
+SQL_ROLLUP_BATCH = """
+INSERT INTO bins
+SELECT stream, date_trunc('minute', ts) AS bin_start, category,
+       count(*) AS n,
+       count(*) FILTER (WHERE sentiment_label = 'negative') AS n_negative,
+       count(*) FILTER (WHERE sentiment_label = 'positive') AS n_positive,
+       sum(author_reach) AS reach
+FROM mentions WHERE batch_id = ?
+GROUP BY ALL
+ON CONFLICT (stream, bin_start, category) DO UPDATE SET
+    n = bins.n + excluded.n,
+    n_negative = bins.n_negative + excluded.n_negative,
+    n_positive = bins.n_positive + excluded.n_positive,
+    reach = bins.reach + excluded.reach
+"""
+SQL_UPSERT_CURSOR = """
+INSERT INTO cursors VALUES (?, ?, ?)
+ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at
+"""
+SQL_GET_CURSOR = "SELECT cursor FROM cursors WHERE source = ?"
+SQL_INSERT_QUARANTINE = """
+INSERT INTO quarantine (source, received_at, reason, payload) VALUES (?, ?, ?, ?)
+"""
+SQL_HEALTH_OK = """
+INSERT INTO source_health (source, state, last_success, last_attempt, items_fetched, detail)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (source) DO UPDATE SET state = excluded.state, last_success = excluded.last_success,
+    last_attempt = excluded.last_attempt,
+    items_fetched = source_health.items_fetched + excluded.items_fetched,
+    detail = excluded.detail
+"""
+SQL_HEALTH_ERROR = """
+INSERT INTO source_health (source, state, last_attempt, last_error, last_error_at, detail)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (source) DO UPDATE SET state = excluded.state, last_attempt = excluded.last_attempt,
+    last_error = excluded.last_error, last_error_at = excluded.last_error_at,
+    detail = excluded.detail
+"""
+SQL_SOURCE_HEALTH = """
+SELECT source, state, last_success, last_attempt, last_error, last_error_at, items_fetched, detail
+FROM source_health ORDER BY source
+"""
+SQL_BIN_STATS = """
+SELECT count(*) AS n,
+       count(*) FILTER (WHERE sentiment_label = 'negative') AS n_negative,
+       count(*) FILTER (WHERE sentiment_label = 'positive') AS n_positive,
+       count(*) FILTER (WHERE category = 'request') AS n_request,
+       count(*) FILTER (WHERE category = 'polemic') AS n_polemic,
+       count(*) FILTER (WHERE category = 'praise') AS n_praise,
+       count(*) FILTER (WHERE category = 'other') AS n_other,
+       count(DISTINCT author) AS authors,
+       coalesce(sum(author_reach), 0) AS reach
+FROM mentions WHERE stream = ? AND ts >= ? AND ts < ?
+"""
+SQL_BIN_TEXTS = """
+SELECT source, source_id, text, lang, category, sentiment, priority, author
+FROM mentions WHERE stream = ? AND ts >= ? AND ts < ?
+"""
+SQL_BINS_RANGE = """
+SELECT bin_start, sum(n) AS n, sum(n_negative) AS n_negative, sum(n_positive) AS n_positive,
+       sum(n) FILTER (WHERE category = 'request') AS n_request,
+       sum(n) FILTER (WHERE category = 'polemic') AS n_polemic
+FROM bins WHERE stream = ? AND bin_start >= ? AND bin_start < ?
+GROUP BY bin_start ORDER BY bin_start
+"""
+SQL_LAST_BIN = "SELECT last_bin FROM detector_marks WHERE stream = ?"
+SQL_SET_LAST_BIN = """
+INSERT INTO detector_marks VALUES (?, ?)
+ON CONFLICT (stream) DO UPDATE SET last_bin = excluded.last_bin
+"""
+SQL_FIRST_MENTION = "SELECT min(bin_start) FROM bins WHERE stream = ?"
+SQL_LATEST_MENTIONS = """
+SELECT ts, stream, source, author, author_reach, text, lang, sentiment, sentiment_label,
+       category, department, pii_kinds, priority
+FROM mentions WHERE stream = ? AND ts >= ? ORDER BY ts DESC LIMIT ?
+"""
+SQL_TOP_PRIORITY = """
+SELECT ts, stream, source, source_id, author, author_reach, text, lang, sentiment_label,
+       category, department, pii_kinds, priority, priority_reasons
+FROM mentions WHERE stream = ? AND ts >= ? ORDER BY priority DESC, ts DESC LIMIT ?
+"""
+SQL_OPEN_ALERT = """
+SELECT id, stream, kind, state, severity, score, opened_at, first_bin, last_bin, updated_at,
+       closed_at, observed, expected, explanation
+FROM alerts WHERE stream = ? AND kind = ? AND closed_at IS NULL
+"""
+SQL_INSERT_ALERT = """
+INSERT INTO alerts (stream, kind, state, severity, score, opened_at, first_bin, last_bin,
+                    updated_at, observed, expected, explanation)
+VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+"""
+SQL_UPDATE_ALERT = """
+UPDATE alerts SET severity = greatest(severity, ?), score = greatest(score, ?), last_bin = ?,
+    updated_at = ?, observed = ?, expected = ?, explanation = ?
+WHERE id = ?
+"""
+SQL_CLOSE_ALERT = """
+UPDATE alerts SET closed_at = ?, updated_at = ?,
+    state = CASE WHEN state IN ('open', 'acknowledged', 'escalated') THEN 'resolved' ELSE state END
+WHERE id = ?
+"""
+SQL_SET_ALERT_STATE = "UPDATE alerts SET state = ?, updated_at = ? WHERE id = ?"
+SQL_INSERT_ALERT_EVENT = """
+INSERT INTO alert_events (alert_id, ts, event, actor, detail) VALUES (?, ?, ?, ?, ?)
+"""
+SQL_ALERTS = """
+SELECT id, stream, kind, state, severity, score, opened_at, first_bin, last_bin, updated_at,
+       closed_at, observed, expected, explanation
+FROM alerts WHERE opened_at >= ? ORDER BY opened_at
+"""
+SQL_OPEN_ALERTS = """
+SELECT id, stream, kind, state, severity, score, opened_at, first_bin, last_bin, updated_at,
+       closed_at, observed, expected, explanation
+FROM alerts WHERE closed_at IS NULL ORDER BY severity DESC, opened_at
+"""
+SQL_ALERT_EVENTS = """
+SELECT id, alert_id, ts, event, actor, detail FROM alert_events WHERE alert_id = ? ORDER BY id
+"""
+SQL_INSERT_AUDIT = """
+INSERT INTO audit_log (ts, actor, action, target_type, target_id, detail) VALUES (?, ?, ?, ?, ?, ?)
+"""
+SQL_COUNT_MENTIONS = "SELECT count(*) FROM mentions"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used (locked by another process, read-only, disk full...)."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the database for writing."""
+
+
+def naive_utc(ts: datetime) -> datetime:
+    """UTC wall time without tzinfo, as stored in DuckDB ``TIMESTAMP`` columns.
+
+    >>> naive_utc(datetime(2026, 1, 1, 13, tzinfo=timezone(timedelta(hours=1))))
+    datetime.datetime(2026, 1, 1, 12, 0)
+    """
+    return utc(ts).replace(tzinfo=None)
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """Outcome of one ingest transaction."""
+
+    received: int
+    inserted: int
+    rejected: int
+
+    @property
+    def duplicates(self) -> int:
+        return self.received - self.inserted
+
+
+class Store:
+    """The DuckDB database of one Sentinella installation.
+
+    Parameters
+    ----------
+    path : str | Path
+        Database file, or ``":memory:"``.
+    read_only : bool
+        Open without writing (other processes may then read concurrently).
+
+    Examples
+    --------
+    >>> store = Store(":memory:")
+    >>> store.schema_version()
+    1
+    >>> store.get_cursor("demo") is None
+    True
+    """
+
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False):
+        self.path = str(path)
+        self.read_only = read_only
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLockedError(
+                    f"the database {self.path} is in use by another Sentinella process "
+                    "(DuckDB allows one writer): stop it, or point this one at another "
+                    "database with --db"
+                ) from None
+            raise StoreError(f"cannot open the database {self.path}: {exc}") from None
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        if not read_only:
+            self.migrate()
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        with self._lock:
+            self.con.close()
+
+    def reader(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for the calling thread (DuckDB connections are not shared across threads)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self.con.cursor()
+            self._local.cursor = cur
+        return cur
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Serialised write transaction on a thread-local cursor; rolled back on error."""
+        with self._lock:
+            cur = self.reader()
+            cur.begin()
+            try:
+                yield cur
+            except BaseException:
+                cur.rollback()
+                raise
+            else:
+                cur.commit()
+
+    def schema_version(self) -> int:
+        return int(self.reader().execute(SQL_SCHEMA_VERSION).fetchone()[0])
+
+    def migrate(self) -> None:
+        """Apply pending migrations, each in its own transaction."""
+        with self._lock:
+            self.con.execute(SQL_SCHEMA_TABLE)
+            for seq in _SEQUENCES:
+                self.con.execute(f"CREATE SEQUENCE IF NOT EXISTS {seq}")
+            current = self.schema_version()
+            for version in sorted(MIGRATIONS):
+                if version <= current:
+                    continue
+                with self.transaction() as cur:
+                    cur.execute(MIGRATIONS[version])
+                    cur.execute(SQL_RECORD_VERSION, [version, naive_utc(datetime.now(timezone.utc))])
+
+    # ------------------------------------------------------------------ ingest
+    def ingest(
+        self,
+        source: str,
+        frame: pd.DataFrame,
+        cursor: str | None,
+        rejected: Sequence[tuple[str, str]] = (),
+        now: datetime | None = None,
+    ) -> IngestResult:
+        """Insert enriched mentions, roll them up, quarantine rejects, save the cursor: atomically.
+
+        ``frame`` has the columns ``MENTION_COLUMNS + ENRICHED_COLUMNS`` (``ts`` naive UTC).
+        Mentions already stored (same source and source id) are skipped, not duplicated.
+        """
+        now_naive = naive_utc(now or datetime.now(timezone.utc))
+        with self.transaction() as cur:
+            inserted = 0
+            if len(frame):
+                batch_id = cur.execute(SQL_NEXT_BATCH).fetchone()[0]
+                cur.register("staged", frame)
+                try:
+                    cur.execute(SQL_INSERT_MENTIONS, [batch_id, now_naive])
+                finally:
+                    cur.unregister("staged")
+                inserted = cur.execute(SQL_COUNT_BATCH, [batch_id]).fetchone()[0]
+                if inserted:
+                    cur.execute(SQL_ROLLUP_BATCH, [batch_id])
+            for payload, reason in rejected:
+                cur.execute(SQL_INSERT_QUARANTINE, [source, now_naive, reason, payload[:100_000]])
+            cur.execute(SQL_UPSERT_CURSOR, [source, cursor, now_naive])
+        return IngestResult(received=len(frame), inserted=int(inserted), rejected=len(rejected))
+
+    def get_cursor(self, source: str) -> str | None:
+        row = self.reader().execute(SQL_GET_CURSOR, [source]).fetchone()
+        return row[0] if row else None
+
+    def record_success(self, source: str, items: int, now: datetime, detail: str = "") -> None:
+        t = naive_utc(now)
+        with self.transaction() as cur:
+            cur.execute(SQL_HEALTH_OK, [source, "ok", t, t, items, detail])
+
+    def record_failure(self, source: str, error: str, now: datetime, state: str = "failing") -> None:
+        t = naive_utc(now)
+        with self.transaction() as cur:
+            cur.execute(SQL_HEALTH_ERROR, [source, state, t, error[:2000], t, ""])
+
+    def source_health(self) -> pd.DataFrame:
+        return self.reader().execute(SQL_SOURCE_HEALTH).df()
+
+    # ------------------------------------------------------------------ detection inputs
+    def bin_stats(self, stream: str, start: datetime, end: datetime) -> BinStats:
+        """Aggregates of the mentions of ``stream`` with ``start <= ts < end``."""
+        row = self.reader().execute(
+            SQL_BIN_STATS, [stream, naive_utc(start), naive_utc(end)]
+        ).fetchone()
+        names = ("n", "n_negative", "n_positive", "n_request", "n_polemic", "n_praise",
+                 "n_other", "authors", "reach")
+        return BinStats(stream, utc(start), **{k: int(v or 0) for k, v in zip(names, row)})
+
+    def bin_texts(self, stream: str, start: datetime, end: datetime) -> pd.DataFrame:
+        return self.reader().execute(
+            SQL_BIN_TEXTS, [stream, naive_utc(start), naive_utc(end)]
+        ).df()
+
+    def bins_range(self, stream: str, start: datetime, end: datetime) -> pd.DataFrame:
+        """Per-minute rollup rows of a stream in ``[start, end)`` (from ``bins``)."""
+        return self.reader().execute(
+            SQL_BINS_RANGE, [stream, naive_utc(start), naive_utc(end)]
+        ).df()
+
+    def last_detected_bin(self, stream: str) -> datetime | None:
+        row = self.reader().execute(SQL_LAST_BIN, [stream]).fetchone()
+        return utc(row[0]) if row else None
+
+    def first_bin(self, stream: str) -> datetime | None:
+        row = self.reader().execute(SQL_FIRST_MENTION, [stream]).fetchone()
+        return utc(row[0]) if row and row[0] is not None else None
+
+    def count_mentions(self) -> int:
+        return int(self.reader().execute(SQL_COUNT_MENTIONS).fetchone()[0])
+
+    # ------------------------------------------------------------------ alerts
+    def open_alert(self, stream: str, kind: str) -> dict[str, Any] | None:
+        cur = self.reader()
+        rows = cur.execute(SQL_OPEN_ALERT, [stream, kind]).fetchall()
+        return _record(cur, rows[0]) if rows else None
+
+    def open_alerts(self) -> pd.DataFrame:
+        return self.reader().execute(SQL_OPEN_ALERTS).df()
+
+    def alerts_since(self, since: datetime) -> pd.DataFrame:
+        return self.reader().execute(SQL_ALERTS, [naive_utc(since)]).df()
+
+    def alert_events(self, alert_id: int) -> pd.DataFrame:
+        return self.reader().execute(SQL_ALERT_EVENTS, [alert_id]).df()
+
+    def audit(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        actor: str,
+        action: str,
+        target_type: str | None,
+        target_id: Any,
+        detail: dict[str, Any] | None,
+        now: datetime,
+    ) -> None:
+        """Append to the audit log inside the caller's transaction."""
+        cur.execute(
+            SQL_INSERT_AUDIT,
+            [naive_utc(now), actor, action, target_type,
+             None if target_id is None else str(target_id), json.dumps(detail or {}, default=str)],
+        )
+
+
+def _record(cur: duckdb.DuckDBPyConnection, row: tuple[Any, ...]) -> dict[str, Any]:
+    return {d[0]: v for d, v in zip(cur.description, row)}

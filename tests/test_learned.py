@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import joblib
+import numpy as np
+import pytest
+
+from monitoring.enrich.learned import (
+    MODEL_VERSION,
+    TextModel,
+    cross_val_predict,
+    preprocess,
+)
+
+REQUEST = [
+    "how do I change my billing address", "can you tell me how to reset my password",
+    "where can I download my invoice", "how do I add a second user", "can I change my plan",
+    "what is the number to call for support", "how do I cancel my order",
+    "where do I find my contract", "can you send me the receipt", "how can I update my card",
+]
+PRAISE = [
+    "great service, thank you so much", "the new app is fantastic", "thanks, problem solved fast",
+    "love the new design", "amazing support team, thanks", "very happy with the upgrade",
+    "best customer care ever", "you guys are awesome", "quick and friendly, thanks",
+    "wonderful experience today",
+]
+TEXTS = REQUEST + PRAISE
+LABELS = ["request"] * len(REQUEST) + ["praise"] * len(PRAISE)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return TextModel().fit(TEXTS, LABELS)
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [("how do I change my password", "request"), ("thanks, great support", "praise"),
+     ("can you send me the invoice", "request"), ("awesome app, love it", "praise")],
+)
+def test_predicts_held_out_texts(model, text, label):
+    assert model.predict([text]) == [label]
+
+
+def test_predict_proba(model):
+    classes, probs = model.predict_proba(["fantastic", "how do I"])
+    assert classes == ["praise", "request"]
+    assert probs.shape == (2, 2)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    assert model.predict([]) == []
+
+
+@pytest.mark.parametrize("sentiment_features", [True, False])
+def test_save_load_round_trip(tmp_path, sentiment_features):
+    model = TextModel(sentiment_features=sentiment_features).fit(TEXTS, LABELS)
+    path = tmp_path / "model.joblib"
+    model.save(path)
+    loaded = TextModel.load(path)
+    probe = ["where is my invoice", "great job", "ciao"]
+    assert loaded.predict(probe) == model.predict(probe)
+    np.testing.assert_allclose(loaded.predict_proba(probe)[1], model.predict_proba(probe)[1])
+    assert loaded.sentiment_features == sentiment_features
+
+
+@pytest.mark.parametrize(
+    "blob", [{"version": "sentinella-textmodel/0", "model": None, "params": {}}, ["not", "a", "model"]]
+)
+def test_version_mismatch_is_refused(tmp_path, blob):
+    path = tmp_path / "old.joblib"
+    joblib.dump(blob, path)
+    with pytest.raises(ValueError, match="version"):
+        TextModel.load(path)
+    assert MODEL_VERSION in str(pytest.raises(ValueError, TextModel.load, path).value)
+
+
+@pytest.mark.parametrize(
+    "texts, labels, error",
+    [(["a", "b"], ["x", "x"], ValueError), (["a", "b"], ["x"], ValueError)],
+)
+def test_bad_training_sets(texts, labels, error):
+    with pytest.raises(error):
+        TextModel().fit(texts, labels)
+
+
+def test_unfitted_model_fails_clearly():
+    with pytest.raises(RuntimeError, match="not fitted"):
+        TextModel().predict(["x"])
+
+
+def test_cross_val_predict_never_sees_its_test_items():
+    preds = cross_val_predict(TEXTS, LABELS, folds=5, seed=1)
+    assert len(preds) == len(TEXTS)
+    assert set(preds) <= {"request", "praise"}
+    assert np.mean([p == g for p, g in zip(preds, LABELS)]) >= 0.7
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("@acme 3 hours", "@user 0 hours"), ("see https://a.b/c ok", "see http ok"),
+     ("nooooo", "nooo")],
+)
+def test_preprocess(text, expected):
+    assert preprocess(text) == expected

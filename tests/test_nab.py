@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from monitoring.evaluate import nab
+from monitoring.evaluate.nab import (
+    DEFAULT_PROFILES,
+    probation_length,
+    scaled_sigmoid,
+    score_detections,
+)
+
+T0 = datetime(2026, 1, 1)
+STD = DEFAULT_PROFILES["standard"]
+LOW_FP = DEFAULT_PROFILES["reward_low_FP_rate"]
+LOW_FN = DEFAULT_PROFILES["reward_low_FN_rate"]
+
+
+def stamps(n: int) -> list[datetime]:
+    return [T0 + timedelta(minutes=5 * i) for i in range(n)]
+
+
+def sig(x: float) -> float:
+    """scaled sigmoid, written out independently: 2 / (1 + e^(5x)) - 1."""
+    return 2 / (1 + math.exp(5 * x)) - 1
+
+
+MAX_TP = sig(-1.0)
+
+# 1,000 rows: probation = 150 rows; windows at rows 400..499 (width 100) and 700..719 (20).
+WINDOWS = [(400, 499), (700, 719)]
+CASES = [
+    # (detected rows, profile, expected raw score, computed by hand)
+    ([], STD, -2.0),  # null detector: two missed windows
+    ([400, 700], STD, 2.0),  # perfect: first row of each window
+    ([450], STD, sig(-50 / 100) / MAX_TP - 1.0),  # middle of window 1, window 2 missed
+    ([499], LOW_FN, sig(-1 / 100) / MAX_TP - 2.0),  # last row of window 1
+    ([420, 450, 700], STD, sig(-80 / 100) / MAX_TP + 1.0),  # only the best detection counts
+    ([100], STD, -2.0),  # inside probation: ignored
+    ([200], STD, -2.0 - 0.11),  # before any window: full FP weight
+    ([200], LOW_FP, -2.0 - 0.22),
+    ([509], STD, -2.0 + 0.11 * sig(10 / 99)),  # ten rows after window 1: cheap FP
+    ([650], STD, -2.0 + 0.11 * sig(151 / 99)),
+    ([900], STD, -2.0 + 0.11 * sig(181 / 19)),  # far after window 2: position >= 3 -> -1
+]
+
+
+@pytest.mark.parametrize(("rows", "profile", "expected"), CASES)
+def test_score_detections_by_hand(rows, profile, expected):
+    ts = stamps(1000)
+    windows = [(ts[a], ts[b]) for a, b in WINDOWS]
+    det = [i in rows for i in range(1000)]
+    score = score_detections(ts, det, windows, profile)
+    assert score.raw == pytest.approx(expected, abs=1e-9)
+    assert score.null == -2 * profile["fnWeight"] and score.perfect == 2 * profile["tpWeight"]
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"), [(100, 15), (1000, 150), (4999, 749), (5000, 750), (16000, 750)]
+)
+def test_probation_length(n, expected):
+    assert probation_length(n) == expected
+
+
+@pytest.mark.parametrize(
+    ("x", "expected"), [(-1.0, 0.9866142981514305), (0.0, 0.0), (3.0, -1.0), (5.0, -1.0)]
+)
+def test_scaled_sigmoid(x, expected):
+    assert scaled_sigmoid(x) == pytest.approx(expected)
+
+
+def test_window_in_probation_is_not_scored():
+    ts = stamps(1000)
+    score = score_detections(ts, [False] * 1000, [(ts[10], ts[100])], STD)
+    assert (score.raw, score.null, score.perfect) == (0.0, 0.0, 0.0)
+
+
+def test_normalized_score():
+    s = nab.FileScore(raw=0.0, null=-2.0, perfect=2.0, tp=0, fp=0, fn=0)
+    assert s.normalized == 50.0
+
+
+def write_series(path, ts, values):
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["timestamp", "value"])
+        for t, v in zip(ts, values):
+            w.writerow([t.strftime("%Y-%m-%d %H:%M:%S"), int(v)])
+
+
+def test_command_end_to_end(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    n = 6 * 288
+    ts = stamps(n)
+    data = tmp_path / "data"
+    data.mkdir()
+    labels = {}
+    for name, base in (("quiet.csv", 3.0), ("busy.csv", 60.0)):
+        values = rng.poisson(base, n)
+        spike = 4 * 288
+        values[spike : spike + 3] = base * 8 + 30
+        write_series(data / name, ts, values)
+        labels[f"synthetic/{name}"] = [
+            [str(ts[spike - 100]) + ".000000", str(ts[spike + 100]) + ".000000"]
+        ]
+    (data / "combined_windows.json").write_text(json.dumps(labels))
+    out = tmp_path / "out"
+    parser = argparse.ArgumentParser()
+    nab.add_arguments(parser)
+    assert nab.run(parser.parse_args([str(data), "--out", str(out)])) == 0
+    printed = capsys.readouterr().out
+    result = json.loads(printed.strip().splitlines()[-1])
+    for name in ("quiet.csv", "busy.csv"):
+        with (out / name).open() as fh:
+            rows = list(csv.DictReader(fh))
+        assert list(rows[0]) == ["timestamp", "value", "anomaly_score", "alert"]
+        assert len(rows) == n
+        assert all(0.0 <= float(r["anomaly_score"]) <= 1.0 for r in rows)
+        assert rows[4 * 288]["alert"] == "1"
+        # The spike is detected mid-window and few false alarms are raised.
+        assert result["nab"]["standard"]["files"][name] > 50
+    assert set(result["nab"]) == {"standard", "reward_low_FP_rate", "reward_low_FN_rate"}
+
+
+def test_command_without_labels_and_empty_dir(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    parser = argparse.ArgumentParser()
+    nab.add_arguments(parser)
+    args = parser.parse_args([str(data), "--out", str(tmp_path / "out")])
+    assert nab.run(args) == 2
+    write_series(data / "a.csv", stamps(50), [1] * 50)
+    assert nab.run(args) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["scored"] is False

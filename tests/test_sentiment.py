@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from monitoring.enrich.sentiment import (
+    EnglishSentimentAnalyzer,
+    Sentiment,
+    bound_text,
+    label_of,
+    score,
+    score_batch,
+)
+
+CARE = EnglishSentimentAnalyzer()
+PLAIN = EnglishSentimentAnalyzer(extended=False)
+STOCK = SentimentIntensityAnalyzer()
+
+
+def compound(text: str, analyzer=CARE) -> float:
+    return analyzer.polarity_scores(text)["compound"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The support team was great and very helpful!",
+        "This is NOT good at all :(",
+        "I am not happy, but the crew was kind of nice",
+        "Never so happy with a purchase 😍😍",
+        "The food was good, but the service was horrible.",
+        "no problem at all, thanks",
+        "At least it isn't the worst day ever!!!",
+        "HORRIBLE experience, would never recommend",
+        "kind of okay I guess?? maybe",
+        "Without doubt the best team",
+        "the bomb, yeah right",
+        "",
+    ],
+)
+def test_plain_mode_matches_stock_vader(text):
+    assert compound(text, PLAIN) == pytest.approx(STOCK.polarity_scores(text)["compound"])
+
+
+@pytest.mark.parametrize(
+    "weaker, stronger",
+    [
+        ("the service is good", "the service is very good"),  # intensifier
+        ("the service is good", "the service is good!!!"),  # exclamation
+        ("the service is good and fast", "the service is GOOD and fast"),  # caps emphasis
+        ("the staff is rude", "the staff is extremely rude"),
+    ],
+)
+def test_emphasis_increases_magnitude(weaker, stronger):
+    assert abs(compound(stronger)) > abs(compound(weaker)) > 0
+
+
+@pytest.mark.parametrize(
+    "text, sign",
+    [
+        ("the app is good", 1),
+        ("the app is not good", -1),  # negation
+        ("the app isn't bad", 1),
+        ("the food was bad, but the staff was wonderful", 1),  # contrast: after "but" weighs more
+        ("the staff was wonderful, but the food was awful", -1),
+        ("love it 😍", 1),
+        ("😡😡", -1),
+    ],
+)
+def test_rules(text, sign):
+    assert compound(text) * sign > 0.05
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my flight was delayed 3 hours and now it is cancelled",
+        "been on hold for an hour",
+        "still waiting for my refund",
+        "the package never arrived",
+        "I was overcharged on my last bill",
+        "internet outage in my area since this morning",
+        "I can't check in online",
+        "stuck on the tarmac",
+    ],
+)
+def test_customer_care_complaints_are_negative(text):
+    assert compound(text) <= -0.05
+    assert compound(text, PLAIN) > compound(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["please help me change my seat", "it would be nice to get an answer"],
+)
+def test_requests_are_not_positive(text):
+    assert score(text, "en").label != "positive"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 1_000_000,
+        "bad " * 250_000,
+        "😡" * 50_000,
+        "😡😍" * 25_000,
+        "but good " * 100_000,
+        "\u200b" * 500_000 + "good",
+        "not " * 200_000 + "great",
+    ],
+)
+def test_bounded_time_on_hostile_text(text):
+    start = time.perf_counter()
+    result = score(text, "en")
+    assert time.perf_counter() - start < 0.2
+    assert -1.0 <= result.compound <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("noooooooo", "nooo"),
+        ("😡😡😡😡😡😡😡", "😡😡😡"),
+        ("ahahahahahaha", "ahahaha"),
+        ("ok\u200bay", "okay"),
+        ("fine", "fine"),
+    ],
+)
+def test_bound_text(text, expected):
+    assert bound_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "value, label", [(0.5, "positive"), (0.0, "neutral"), (-0.5, "negative"), (0.01, "neutral")]
+)
+def test_label_of(value, label):
+    assert label_of(value) == label
+
+
+def test_italian_goes_to_italian_analyzer():
+    assert score("che schifo di servizio", "it").label == "negative"
+    assert score("che schifo di servizio", "en").compound == 0.0  # no Italian in VADER
+
+
+def test_score_batch():
+    out = score_batch(["great job", "terrible job", "ok"], ["en", "en", "und"])
+    assert [s.label for s in out][:2] == ["positive", "negative"]
+    assert all(isinstance(s, Sentiment) for s in out)
+    with pytest.raises(ValueError):
+        score_batch(["a"], [])

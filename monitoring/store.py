@@ -262,8 +262,8 @@ FROM mentions WHERE stream = ? AND ts >= ? AND ts < ?
 """
 SQL_BINS_RANGE = """
 SELECT bin_start, sum(n) AS n, sum(n_negative) AS n_negative, sum(n_positive) AS n_positive,
-       sum(n) FILTER (WHERE category = 'request') AS n_request,
-       sum(n) FILTER (WHERE category = 'polemic') AS n_polemic
+       coalesce(sum(n) FILTER (WHERE category = 'request'), 0) AS n_request,
+       coalesce(sum(n) FILTER (WHERE category = 'polemic'), 0) AS n_polemic
 FROM bins WHERE stream = ? AND bin_start >= ? AND bin_start < ?
 GROUP BY bin_start ORDER BY bin_start
 """
@@ -423,7 +423,7 @@ class Store:
                 cur.commit()
 
     def schema_version(self) -> int:
-        return int(self.reader().execute(SQL_SCHEMA_VERSION).fetchone()[0])
+        return int(self.reader().execute(SQL_SCHEMA_VERSION).fetchall()[0][0])
 
     def migrate(self) -> None:
         """Apply pending migrations, each in its own transaction."""
@@ -457,13 +457,13 @@ class Store:
         with self.transaction() as cur:
             inserted = 0
             if len(frame):
-                batch_id = cur.execute(SQL_NEXT_BATCH).fetchone()[0]
+                batch_id = cur.execute(SQL_NEXT_BATCH).fetchall()[0][0]
                 cur.register("staged", frame)
                 try:
                     cur.execute(SQL_INSERT_MENTIONS, [batch_id, now_naive])
                 finally:
                     cur.unregister("staged")
-                inserted = cur.execute(SQL_COUNT_BATCH, [batch_id]).fetchone()[0]
+                inserted = cur.execute(SQL_COUNT_BATCH, [batch_id]).fetchall()[0][0]
                 if inserted:
                     cur.execute(SQL_ROLLUP_BATCH, [batch_id])
             for payload, reason in rejected:
@@ -472,8 +472,8 @@ class Store:
         return IngestResult(received=len(frame), inserted=int(inserted), rejected=len(rejected))
 
     def get_cursor(self, source: str) -> str | None:
-        row = self.reader().execute(SQL_GET_CURSOR, [source]).fetchone()
-        return row[0] if row else None
+        rows = self.reader().execute(SQL_GET_CURSOR, [source]).fetchall()
+        return rows[0][0] if rows else None
 
     def record_success(self, source: str, items: int, now: datetime, detail: str = "") -> None:
         t = naive_utc(now)
@@ -493,7 +493,7 @@ class Store:
         """Aggregates of the mentions of ``stream`` with ``start <= ts < end``."""
         row = self.reader().execute(
             SQL_BIN_STATS, [stream, naive_utc(start), naive_utc(end)]
-        ).fetchone()
+        ).fetchall()[0]
         names = ("n", "n_negative", "n_positive", "n_request", "n_polemic", "n_praise",
                  "n_other", "authors", "reach")
         return BinStats(stream, utc(start), **{k: int(v or 0) for k, v in zip(names, row)})
@@ -510,15 +510,15 @@ class Store:
         ).df()
 
     def last_detected_bin(self, stream: str) -> datetime | None:
-        row = self.reader().execute(SQL_LAST_BIN, [stream]).fetchone()
-        return utc(row[0]) if row else None
+        rows = self.reader().execute(SQL_LAST_BIN, [stream]).fetchall()
+        return utc(rows[0][0]) if rows else None
 
     def first_bin(self, stream: str) -> datetime | None:
-        row = self.reader().execute(SQL_FIRST_MENTION, [stream]).fetchone()
-        return utc(row[0]) if row and row[0] is not None else None
+        rows = self.reader().execute(SQL_FIRST_MENTION, [stream]).fetchall()
+        return utc(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def count_mentions(self) -> int:
-        return int(self.reader().execute(SQL_COUNT_MENTIONS).fetchone()[0])
+        return int(self.reader().execute(SQL_COUNT_MENTIONS).fetchall()[0][0])
 
     # ------------------------------------------------------------------ alerts
     def open_alert(self, stream: str, kind: str) -> dict[str, Any] | None:

@@ -1,0 +1,161 @@
+"""Command line: ``python -m monitoring {run,demo,evaluate,bench} --help``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from monitoring.config import ConfigError, load_settings
+from monitoring.store import Store, StoreError
+
+
+def _open(args: argparse.Namespace):
+    settings = load_settings(args.config)
+    db = Path(args.db) if args.db else settings.database_path()
+    return settings, Store(db)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from monitoring.monitor import Clock, Monitor
+
+    settings, store = _open(args)
+    speed = args.speed or settings.app.speed
+    monitor = Monitor(settings, store, clock=Clock(speed),
+                      on_alert=lambda c: print(c.as_json(), flush=True))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    monitor.start()
+    print(f"monitoring {len(monitor.sources)} source(s) into {store.path}; Ctrl-C to stop",
+          file=sys.stderr)
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    monitor.stop()
+    store.close()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from monitoring.monitor import Clock, Monitor
+
+    settings, store = _open(args)
+    clock = Clock(args.speed)
+    end = clock.now() + timedelta(minutes=args.minutes)
+    monitor = Monitor(settings, store, clock=clock,
+                      on_alert=lambda c: print(c.as_json(), flush=True))
+    print(f"demo: {args.minutes} simulated minutes at x{args.speed:g} "
+          f"(~{args.minutes * 60 / args.speed:.0f} s) into {store.path}", file=sys.stderr)
+    while clock.now() < end:
+        t = time.monotonic()
+        monitor.tick()
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - t)))
+    alerts = store.alerts_since(datetime(1970, 1, 1))
+    print(f"demo done: {store.count_mentions()} mentions, {len(alerts)} alert(s)", file=sys.stderr)
+    store.close()
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    return args.evaluate_run(args)
+
+
+def cmd_bench_ingest(args: argparse.Namespace) -> int:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from monitoring.enrich.pipeline import Enricher
+    from monitoring.sources.demo import DemoScenario
+
+    settings = load_settings(args.config)
+    start = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    scen = DemoScenario(seed=1, anchor=start)
+    mentions, t = [], start
+    while len(mentions) < args.n:
+        mentions += scen.generate(t, t + timedelta(hours=6))
+        t += timedelta(hours=6)
+    mentions = mentions[: args.n]
+    texts = [m.text for m in mentions]
+    vader = SentimentIntensityAnalyzer()
+    t0 = time.perf_counter()
+    for text in texts:
+        vader.polarity_scores(text)
+    vader_rate = len(texts) / (time.perf_counter() - t0)
+    store = Store(":memory:")
+    enricher = Enricher(settings)
+    t0 = time.perf_counter()
+    for i in range(0, len(mentions), args.batch):
+        chunk = mentions[i:i + args.batch]
+        store.ingest("bench", enricher.enrich(chunk), str(i))
+    rate = len(mentions) / (time.perf_counter() - t0)
+    for row in ({"name": "ingest", "value": round(rate), "unit": "mentions/s",
+                 "n": len(mentions)},
+                {"name": "vader_alone", "value": round(vader_rate), "unit": "mentions/s"},
+                {"name": "ingest_vs_vader", "value": round(rate / vader_rate, 3), "unit": "ratio"}):
+        print(json.dumps(row))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m monitoring",
+                                description="Sentinella: crisis monitoring for customer care.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--config", help="settings TOML (default: data/demo.toml or "
+                        "$SENTINELLA_CONFIG)")
+        sp.add_argument("--db", help="DuckDB file (default: app.database in the settings)")
+
+    r = sub.add_parser("run", help="run the monitor headless until Ctrl-C / SIGTERM")
+    common(r)
+    r.add_argument("--speed", type=float, help="time compression for demo sources")
+    r.set_defaults(func=cmd_run)
+
+    d = sub.add_parser("demo", help="run the demo headless for N simulated minutes, "
+                       "printing alerts as JSON lines")
+    common(d)
+    d.add_argument("--minutes", type=float, default=120, help="simulated minutes (default 120)")
+    d.add_argument("--speed", type=float, default=120,
+                   help="simulated minutes per real minute (default 120)")
+    d.set_defaults(func=cmd_demo)
+
+    e = sub.add_parser("evaluate", help="evaluate detectors and classifiers on labelled data")
+    esub = e.add_subparsers(dest="dataset", required=True)
+    from monitoring.evaluate import complaints, nab, sentiment
+
+    for name, mod, hlp in (("nab", nab, "volume detector on NAB-format series"),
+                           ("sentiment", sentiment, "sentiment on airline/UMSAB data"),
+                           ("complaints", complaints, "request/complaint classifier")):
+        ep = esub.add_parser(name, help=hlp)
+        mod.add_arguments(ep)
+        ep.set_defaults(func=cmd_evaluate, evaluate_run=mod.run)
+
+    b = sub.add_parser("bench", help="benchmarks, one JSON line per result")
+    bsub = b.add_subparsers(dest="bench", required=True)
+    bi = bsub.add_parser("ingest", help="mentions/s through enrich+store beside stock VADER")
+    bi.add_argument("--config")
+    bi.add_argument("-n", type=int, default=100_000, help="mentions (default 100000)")
+    bi.add_argument("--batch", type=int, default=5_000, help="batch size (default 5000)")
+    bi.set_defaults(func=cmd_bench_ingest)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ConfigError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,281 @@
+"""The Monitor: one object owning the store, the sources, the detectors and the scheduler.
+
+Each collect job: fetch since the saved cursor -> normalise (by the source) -> enrich in
+batch -> insert mentions + cursor in one transaction.  The detect job feeds every closed
+bin to the stream's detectors once (a mark per stream is saved with the alert changes)
+and opens, updates or closes alerts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from monitoring.alerts import Decision, StreamDetectors, top_terms
+from monitoring.config import Settings, SourceConfig
+from monitoring.enrich.pipeline import Enricher
+from monitoring.models import BinStats, utc
+from monitoring.sources.base import Source, SourceError
+from monitoring.store import (
+    SQL_CLOSE_ALERT, SQL_INSERT_ALERT, SQL_INSERT_ALERT_EVENT, SQL_SET_LAST_BIN,
+    SQL_UPDATE_ALERT, IngestResult, Store, naive_utc,
+)
+
+log = logging.getLogger("sentinella")
+
+
+class Clock:
+    """Wall clock, optionally running ``speed`` times faster from ``start`` (demos).
+
+    >>> c = Clock(speed=60, start=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    >>> (c.now() - datetime(2026, 1, 1, tzinfo=timezone.utc)).total_seconds() < 60
+    True
+    """
+
+    def __init__(self, speed: float = 1.0, start: datetime | None = None):
+        self.speed = speed
+        self.start = utc(start) if start else datetime.now(timezone.utc)
+        self._t0 = _time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=(_time.monotonic() - self._t0) * self.speed)
+
+
+def build_source(cfg: SourceConfig) -> Source:
+    """Instantiate the collector for one configured source."""
+    if cfg.kind == "demo":
+        from monitoring.sources.demo import DemoSource
+
+        opts = dict(cfg.options)
+        return DemoSource(name=cfg.name, stream=(cfg.streams or ["lumea"])[0],
+                          seed=int(opts.get("seed", 7)),
+                          backfill_days=float(opts.get("backfill_days", 7)),
+                          cycle_hours=float(opts.get("cycle_hours", 6)),
+                          rate_scale=float(opts.get("rate_scale", 1.0)))
+    raise SourceError(f"source {cfg.name!r}: kind {cfg.kind!r} is not available in this version",
+                      state="not_configured")
+
+
+@dataclass(slots=True)
+class AlertChange:
+    """An alert opened, updated or closed by the detect job (also printed by ``demo``)."""
+
+    alert_id: int
+    stream: str
+    kind: str
+    action: str
+    severity: int
+    score: float
+    bin_start: datetime
+    observed: float
+    expected: float
+    explanation: dict
+
+    def as_json(self) -> str:
+        return json.dumps({
+            "alert_id": self.alert_id, "stream": self.stream, "kind": self.kind,
+            "action": self.action, "severity": self.severity, "score": round(self.score, 2),
+            "bin_start": self.bin_start.isoformat(), "observed": round(self.observed, 3),
+            "expected": round(self.expected, 3), "explanation": self.explanation,
+        }, ensure_ascii=False)
+
+
+class Monitor:
+    """Run the pipeline for a configuration.
+
+    Examples
+    --------
+    >>> from monitoring.config import load_settings
+    >>> m = Monitor(load_settings(), Store(":memory:"),
+    ...             clock=Clock(start=datetime(2026, 3, 2, 9, tzinfo=timezone.utc)))
+    >>> sorted(m.sources)
+    ['demo']
+    """
+
+    def __init__(self, settings: Settings, store: Store, clock: Clock | None = None,
+                 on_alert: Callable[[AlertChange], None] | None = None):
+        self.settings = settings
+        self.store = store
+        self.clock = clock or Clock(settings.app.speed)
+        self.enricher = Enricher(settings)
+        self.on_alert = on_alert
+        self.bin = timedelta(minutes=settings.app.bin_minutes)
+        self.sources: dict[str, Source] = {}
+        self.source_configs = {s.name: s for s in settings.sources if s.enabled}
+        for cfg in self.source_configs.values():
+            try:
+                self.sources[cfg.name] = build_source(cfg)
+            except SourceError as exc:
+                store.record_failure(cfg.name, str(exc), self.clock.now(), state=exc.state)
+        self.detectors = {
+            s.id: StreamDetectors(
+                bin_minutes=settings.app.bin_minutes, sensitivity=s.sensitivity,
+                min_bin_mentions=settings.thresholds.min_bin_mentions,
+                close_after_quiet_bins=settings.thresholds.close_after_quiet_bins,
+                request_share_incident=settings.thresholds.request_share_incident)
+            for s in settings.streams
+        }
+        self._warm: set[str] = set()
+        self.scheduler: BackgroundScheduler | None = None
+
+    # ------------------------------------------------------------------ collect
+    def collect(self, name: str) -> IngestResult | None:
+        """Fetch, enrich and store one batch of a source; record its health."""
+        source = self.sources[name]
+        now = self.clock.now()
+        cursor = self.store.get_cursor(name)
+        try:
+            result = source.fetch(cursor, now)
+        except SourceError as exc:
+            self.store.record_failure(name, str(exc), now, state=exc.state)
+            return None
+        except Exception as exc:  # a broken source must not stop the monitor
+            log.exception("source %s failed", name)
+            self.store.record_failure(name, f"{type(exc).__name__}: {exc}", now)
+            return None
+        frame = self.enricher.enrich(result.mentions)
+        rejected = [(r.payload, r.reason) for r in result.rejected]
+        outcome = self.store.ingest(name, frame, result.cursor, rejected, now=now)
+        self.store.record_success(name, outcome.inserted, now)
+        return outcome
+
+    def collect_all(self) -> int:
+        """Collect every source until it has caught up with the clock; mentions inserted."""
+        total = 0
+        for name in self.sources:
+            for _ in range(10_000):
+                before = self.store.get_cursor(name)
+                outcome = self.collect(name)
+                if outcome is None:
+                    break
+                total += outcome.inserted
+                if self.store.get_cursor(name) == before or outcome.received == 0:
+                    break
+        return total
+
+    # ------------------------------------------------------------------ detect
+    def _closed_until(self) -> datetime:
+        now = self.clock.now() - timedelta(seconds=5 * max(self.settings.app.speed, 1.0))
+        width = self.bin.total_seconds()
+        return datetime.fromtimestamp((now.timestamp() // width) * width, tz=timezone.utc)
+
+    def detect(self) -> list[AlertChange]:
+        """Feed every newly closed bin of every stream to its detectors."""
+        changes: list[AlertChange] = []
+        until = self._closed_until()
+        for stream, det in self.detectors.items():
+            last = self.store.last_detected_bin(stream)
+            start = last + self.bin if last else self.store.first_bin(stream)
+            if start is None or start >= until:
+                continue
+            if stream not in self._warm and last is not None:
+                self._rewarm(stream, det, last)
+            self._warm.add(stream)
+            rollup = self.store.bins_range(stream, start, until)
+            counts = {utc(r.bin_start.to_pydatetime()): r for r in rollup.itertuples()}
+            t = start
+            while t < until:
+                r = counts.get(t)
+                stats = BinStats(stream, t, n=int(r.n) if r else 0,
+                                 n_negative=int(r.n_negative) if r else 0,
+                                 n_request=int(r.n_request or 0) if r else 0,
+                                 n_polemic=int(r.n_polemic or 0) if r else 0)
+                decisions = det.step(stats)
+                if decisions:
+                    changes += self._apply(stream, t, decisions)
+                t += self.bin
+            with self.store.transaction() as cur:
+                cur.execute(SQL_SET_LAST_BIN, [stream, naive_utc(until - self.bin)])
+        for change in changes:
+            if self.on_alert:
+                self.on_alert(change)
+        return changes
+
+    def _rewarm(self, stream: str, det: StreamDetectors, last: datetime) -> None:
+        """After a restart, re-learn the last 14 days from the rollup (one query)."""
+        start = last - timedelta(days=14) + self.bin
+        rollup = self.store.bins_range(stream, start, last + self.bin)
+        counts = {utc(r.bin_start.to_pydatetime()): r for r in rollup.itertuples()}
+        t = start
+        while t <= last:
+            r = counts.get(t)
+            n, neg = (int(r.n), int(r.n_negative)) if r else (0, 0)
+            det.volume.learn_one(t, n)
+            det.negative.learn_one(t, n, neg)
+            t += self.bin
+
+    def _apply(self, stream: str, t: datetime, decisions: list[Decision]) -> list[AlertChange]:
+        out: list[AlertChange] = []
+        now = naive_utc(self.clock.now())
+        for d in decisions:
+            existing = self.store.open_alert(stream, d.kind)
+            if d.action in ("open", "update"):
+                stats = self.store.bin_stats(stream, t, t + self.bin)
+                texts = self.store.bin_texts(stream, t, t + self.bin)
+                expl = dict(d.explanation, authors=stats.authors, reach=stats.reach,
+                            top_terms=top_terms(list(texts["text"]), list(texts["lang"])),
+                            sample_ids=[f"{s}:{i}" for s, i in zip(
+                                texts.sort_values("priority", ascending=False)["source"][:5],
+                                texts.sort_values("priority", ascending=False)["source_id"][:5])])
+                d.explanation = expl
+            with self.store.transaction() as cur:
+                if d.action == "close":
+                    if not existing:
+                        continue
+                    alert_id = existing["id"]
+                    cur.execute(SQL_CLOSE_ALERT, [now, now, alert_id])
+                elif existing:
+                    alert_id = existing["id"]
+                    cur.execute(SQL_UPDATE_ALERT, [d.severity, d.score, naive_utc(t), now,
+                                                   d.observed, d.expected,
+                                                   json.dumps(d.explanation), alert_id])
+                else:
+                    alert_id = cur.execute(SQL_INSERT_ALERT, [
+                        stream, d.kind, d.severity, d.score, now, naive_utc(t), naive_utc(t),
+                        now, d.observed, d.expected, json.dumps(d.explanation)]).fetchall()[0][0]
+                    d.action = "open"
+                cur.execute(SQL_INSERT_ALERT_EVENT, [alert_id, now, d.action, "system",
+                                                     json.dumps(d.explanation)])
+            out.append(AlertChange(int(alert_id), stream, d.kind, d.action, d.severity, d.score,
+                                   t, float(d.observed), float(d.expected), d.explanation))
+        return out
+
+    # ------------------------------------------------------------------ run
+    def tick(self) -> list[AlertChange]:
+        self.collect_all()
+        return self.detect()
+
+    def start(self) -> None:
+        """Start the background scheduler (idempotent)."""
+        if self.scheduler is not None:
+            return
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+        for name, cfg in self.source_configs.items():
+            if name in self.sources:
+                self.scheduler.add_job(self._safe(self.collect_all), "interval",
+                                       seconds=cfg.interval_seconds, id=f"collect:{name}",
+                                       max_instances=1, coalesce=True,
+                                       next_run_time=datetime.now(timezone.utc))
+        self.scheduler.add_job(self._safe(self.detect), "interval", seconds=1, id="detect",
+                               max_instances=1, coalesce=True)
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+
+    @staticmethod
+    def _safe(fn: Callable[[], object]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                fn()
+            except Exception:
+                log.exception("job %s failed", getattr(fn, "__name__", fn))
+        return run

@@ -1,0 +1,1 @@
+"""Streamlit-side helpers (the only package of ``monitoring`` that imports Streamlit)."""

@@ -1,0 +1,23 @@
+"""One Monitor per Streamlit server process, shared by every session."""
+
+from __future__ import annotations
+
+import atexit
+import os
+
+import streamlit as st
+
+from monitoring.config import load_settings
+from monitoring.monitor import Monitor
+from monitoring.store import Store
+
+
+@st.cache_resource
+def get_monitor() -> Monitor:
+    """Start the Monitor once per process (settings from $SENTINELLA_CONFIG or the demo)."""
+    settings = load_settings(os.environ.get("SENTINELLA_CONFIG"))
+    db = os.environ.get("SENTINELLA_DB") or settings.database_path()
+    monitor = Monitor(settings, Store(db))
+    monitor.start()
+    atexit.register(monitor.stop)
+    return monitor

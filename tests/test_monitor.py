@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from monitoring.config import load_settings
+from monitoring.monitor import Clock, Monitor
+from monitoring.store import Store
+
+START = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+
+
+def test_demo_outage_opens_service_incident_within_one_bin(tmp_path):
+    store = Store(tmp_path / "m.duckdb")
+    clock = Clock(speed=1, start=START)
+    monitor = Monitor(load_settings(), store, clock=clock)
+    monitor.collect_all()
+    monitor.detect()
+    opened = []
+    for k in range(1, 120):
+        clock.start = START + timedelta(minutes=k)
+        opened += [c for c in monitor.tick() if c.action == "open"]
+    incident = [c for c in opened if c.kind == "service_incident"]
+    crisis = [c for c in opened if c.kind == "reputation_crisis"]
+    assert incident and incident[0].bin_start <= START + timedelta(minutes=21)
+    assert crisis and crisis[0].bin_start < START + timedelta(minutes=90 + 15)
+    # restart: same database, nothing duplicated
+    count = store.count_mentions()
+    store.close()
+    store = Store(tmp_path / "m.duckdb")
+    again = Monitor(load_settings(), store, clock=clock)
+    again.collect_all()
+    assert store.count_mentions() == count

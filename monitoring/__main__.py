@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitoring.config import ConfigError, load_settings
@@ -75,7 +75,7 @@ def cmd_bench_ingest(args: argparse.Namespace) -> int:
     from monitoring.sources.demo import DemoScenario
 
     settings = load_settings(args.config)
-    start = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 2, tzinfo=UTC)
     scen = DemoScenario(seed=1, anchor=start)
     mentions, t = [], start
     while len(mentions) < args.n:

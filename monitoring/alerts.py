@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from monitoring.detect import is_anomalous
 from monitoring.detect.negative import NegativeShift
@@ -46,6 +45,7 @@ def severity_word(severity: int) -> str:
 def classify_event(stats: BinStats, request_share_incident: float = 0.5) -> str:
     """Type a volume anomaly from the bin's mix of requests, opinions and tone.
 
+    >>> from datetime import datetime
     >>> classify_event(BinStats("s", datetime(2026, 1, 1), n=20, n_negative=15, n_request=14))
     'service_incident'
     >>> classify_event(BinStats("s", datetime(2026, 1, 1), n=20, n_negative=15, n_polemic=14))
@@ -84,6 +84,7 @@ class StreamDetectors:
 
     Examples
     --------
+    >>> from datetime import datetime
     >>> d = StreamDetectors(bin_minutes=1)
     >>> d.step(BinStats("s", datetime(2026, 1, 1), n=3)) == []
     True
@@ -157,4 +158,4 @@ def top_terms(texts: list[str], langs: list[str | None], k: int = 8) -> list[str
     merged: Counter[str] = Counter()
     for term, c in counts.items():
         merged[term.lstrip("#")] += c
-    return [t for t, _ in merged.most_common(k)]
+    return [t for t, _ in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 #: Hard bound on the text kept and scored for one mention (characters).
@@ -56,8 +56,8 @@ def utc(ts: datetime) -> datetime:
     '2026-01-01T12:00:00+00:00'
     """
     if ts.tzinfo is None:
-        return ts.replace(tzinfo=timezone.utc)
-    return ts.astimezone(timezone.utc)
+        return ts.replace(tzinfo=UTC)
+    return ts.astimezone(UTC)
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ import logging
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -23,8 +23,14 @@ from monitoring.enrich.pipeline import Enricher
 from monitoring.models import BinStats, utc
 from monitoring.sources.base import Source, SourceError
 from monitoring.store import (
-    SQL_CLOSE_ALERT, SQL_INSERT_ALERT, SQL_INSERT_ALERT_EVENT, SQL_SET_LAST_BIN,
-    SQL_UPDATE_ALERT, IngestResult, Store, naive_utc,
+    SQL_CLOSE_ALERT,
+    SQL_INSERT_ALERT,
+    SQL_INSERT_ALERT_EVENT,
+    SQL_SET_LAST_BIN,
+    SQL_UPDATE_ALERT,
+    IngestResult,
+    Store,
+    naive_utc,
 )
 
 log = logging.getLogger("sentinella")
@@ -33,6 +39,7 @@ log = logging.getLogger("sentinella")
 class Clock:
     """Wall clock, optionally running ``speed`` times faster from ``start`` (demos).
 
+    >>> from datetime import datetime, timedelta, timezone
     >>> c = Clock(speed=60, start=datetime(2026, 1, 1, tzinfo=timezone.utc))
     >>> (c.now() - datetime(2026, 1, 1, tzinfo=timezone.utc)).total_seconds() < 60
     True
@@ -40,7 +47,7 @@ class Clock:
 
     def __init__(self, speed: float = 1.0, start: datetime | None = None):
         self.speed = speed
-        self.start = utc(start) if start else datetime.now(timezone.utc)
+        self.start = utc(start) if start else datetime.now(UTC)
         self._t0 = _time.monotonic()
 
     def now(self) -> datetime:
@@ -91,6 +98,7 @@ class Monitor:
 
     Examples
     --------
+    >>> from datetime import datetime, timedelta, timezone
     >>> from monitoring.config import load_settings
     >>> m = Monitor(load_settings(), Store(":memory:"),
     ...             clock=Clock(start=datetime(2026, 3, 2, 9, tzinfo=timezone.utc)))
@@ -163,7 +171,7 @@ class Monitor:
     def _closed_until(self) -> datetime:
         now = self.clock.now() - timedelta(seconds=5 * max(self.settings.app.speed, 1.0))
         width = self.bin.total_seconds()
-        return datetime.fromtimestamp((now.timestamp() // width) * width, tz=timezone.utc)
+        return datetime.fromtimestamp((now.timestamp() // width) * width, tz=UTC)
 
     def detect(self) -> list[AlertChange]:
         """Feed every newly closed bin of every stream to its detectors."""
@@ -261,7 +269,7 @@ class Monitor:
                 self.scheduler.add_job(self._safe(self.collect_all), "interval",
                                        seconds=cfg.interval_seconds, id=f"collect:{name}",
                                        max_instances=1, coalesce=True,
-                                       next_run_time=datetime.now(timezone.utc))
+                                       next_run_time=datetime.now(UTC))
         self.scheduler.add_job(self._safe(self.detect), "interval", seconds=1, id="detect",
                                max_instances=1, coalesce=True)
         self.scheduler.start()

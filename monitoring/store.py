@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -337,6 +337,7 @@ class StoreLockedError(StoreError):
 def naive_utc(ts: datetime) -> datetime:
     """UTC wall time without tzinfo, as stored in DuckDB ``TIMESTAMP`` columns.
 
+    >>> from datetime import datetime, timedelta, timezone
     >>> naive_utc(datetime(2026, 1, 1, 13, tzinfo=timezone(timedelta(hours=1))))
     datetime.datetime(2026, 1, 1, 12, 0)
     """
@@ -437,7 +438,7 @@ class Store:
                     continue
                 with self.transaction() as cur:
                     cur.execute(MIGRATIONS[version])
-                    cur.execute(SQL_RECORD_VERSION, [version, naive_utc(datetime.now(timezone.utc))])
+                    cur.execute(SQL_RECORD_VERSION, [version, naive_utc(datetime.now(UTC))])
 
     # ------------------------------------------------------------------ ingest
     def ingest(
@@ -453,7 +454,7 @@ class Store:
         ``frame`` has the columns ``MENTION_COLUMNS + ENRICHED_COLUMNS`` (``ts`` naive UTC).
         Mentions already stored (same source and source id) are skipped, not duplicated.
         """
-        now_naive = naive_utc(now or datetime.now(timezone.utc))
+        now_naive = naive_utc(now or datetime.now(UTC))
         with self.transaction() as cur:
             inserted = 0
             if len(frame):

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from monitoring.config import load_settings
 from monitoring.monitor import Clock, Monitor
 from monitoring.store import Store
 
-START = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def test_demo_outage_opens_service_incident_within_one_bin(tmp_path):

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+import duckdb
 import pytest
 
 from monitoring.config import parse_settings
@@ -13,7 +14,7 @@ SETTINGS = parse_settings({"streams": [{"id": "acme", "name": "ACME", "keywords"
 
 
 def _mentions(ids, minute=0):
-    return [Mention("src", str(i), "acme", datetime(2026, 1, 1, 10, minute, tzinfo=timezone.utc),
+    return [Mention("src", str(i), "acme", datetime(2026, 1, 1, 10, minute, tzinfo=UTC),
                     f"@u{i}", f"acme bill wrong {i}", lang_hint="en") for i in ids]
 
 
@@ -32,7 +33,7 @@ def test_failed_ingest_keeps_cursor(fresh_db):
     enr = Enricher(SETTINGS)
     fresh_db.ingest("src", enr.enrich(_mentions(range(2))), "c1")
     bad = enr.enrich(_mentions(range(2, 4))).drop(columns=["text"])
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.Error):
         fresh_db.ingest("src", bad, "c2")
     assert fresh_db.get_cursor("src") == "c1"
     assert fresh_db.count_mentions() == 2
@@ -45,8 +46,8 @@ def test_second_writer_gets_clear_error(tmp_path):
     db = tmp_path / "x.duckdb"
     Store(db).close()
     holder = subprocess.Popen([sys.executable, "-c",
-                               "import duckdb,sys,time; c=duckdb.connect(sys.argv[1]); "
-                               "print('ok', flush=True); time.sleep(30)", str(db)],
+                               ("import duckdb,sys,time; c=duckdb.connect(sys.argv[1]); "
+                               "print('ok', flush=True); time.sleep(30)"), str(db)],
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ok"

@@ -35,7 +35,7 @@ def live() -> None:
     now = monitor.clock.now()
     data = wall_data(stream, now.strftime("%Y%m%d%H%M%S"))
     bins, latest, alerts = data["bins"], data["latest"], data["alerts"]
-    st.markdown(f"### 🛰️ {settings.app.title} — {streams[stream]} · "
+    st.markdown(f"### {settings.app.title} — {streams[stream]} · "
                 f"{now.astimezone().strftime('%d/%m %H:%M')} UTC")
     last = bins.tail(15)
     rate = float(last["n"].mean()) if len(last) else 0.0

@@ -46,3 +46,31 @@ def test_sigkill_mid_ingest_loses_and_duplicates_nothing(tmp_path):
     assert expected and stored == expected
     rolled = store.reader().execute("SELECT sum(n) FROM bins").fetchall()[0][0]
     assert rolled == len(stored)
+
+
+def test_sigkill_mid_replay_stores_every_row_exactly_once(tmp_path):
+    from datetime import UTC, timedelta
+
+    start = datetime(2026, 3, 2, 6, tzinfo=UTC)
+    mentions = DemoScenario(seed=5).generate(start, start + timedelta(days=2))
+    src = tmp_path / "in.jsonl"
+    with src.open("w") as fh:
+        for m in mentions:
+            fh.write(json.dumps({"id": m.source_id, "ts": m.ts.isoformat(), "author": m.author,
+                                 "text": m.text, "lang": m.lang_hint}) + "\n")
+    db = tmp_path / "replay.duckdb"
+    cmd = [sys.executable, "-m", "monitoring", "replay", str(src), "--db", str(db),
+           "--stream", "lumea", "--batch", "400"]
+    rng = random.Random(11)
+    for _ in range(4):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(2.0, 4.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    subprocess.run(cmd, check=True, timeout=300, capture_output=True)
+    store = Store(db)
+    stored = store.reader().execute(
+        "SELECT count(*), count(DISTINCT source_id) FROM mentions").fetchall()[0]
+    assert stored == (len(mentions), len(mentions))
+    assert store.reader().execute("SELECT sum(n) FROM bins").fetchall()[0][0] == len(mentions)
+    assert store.get_cursor("replay") == str(len(mentions))

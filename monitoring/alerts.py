@@ -95,9 +95,11 @@ class StreamDetectors:
     min_bin_mentions: int = 5
     close_after_quiet_bins: int = 5
     request_share_incident: float = 0.5
+    cooldown_bins: int = 30
     volume: VolumeSpike = field(init=False)
     negative: NegativeShift = field(init=False)
     open_kinds: dict[str, int] = field(default_factory=dict)  # kind -> quiet bins so far
+    cooling: dict[str, int] = field(default_factory=dict)  # kind -> bins left before reopening
 
     def __post_init__(self) -> None:
         self.volume = VolumeSpike(bin_minutes=self.bin_minutes, sensitivity=self.sensitivity)
@@ -117,8 +119,14 @@ class StreamDetectors:
         elif n >= self.min_bin_mentions and is_anomalous(s, self.sensitivity):
             share = self.negative.expected_share(ts)
             firing["negative_shift"] = (s, stats.negative_share, share)
+        for kind in list(self.cooling):
+            self.cooling[kind] -= 1
+            if self.cooling[kind] <= 0:
+                del self.cooling[kind]
         decisions: list[Decision] = []
         for kind, (score, observed, exp) in firing.items():
+            if kind in self.cooling and kind not in self.open_kinds:
+                continue  # closed recently: a short lull does not open a second alert
             action = "update" if kind in self.open_kinds else "open"
             self.open_kinds[kind] = 0
             decisions.append(Decision(kind, action, score, severity_of(score), observed, exp,
@@ -129,6 +137,8 @@ class StreamDetectors:
             self.open_kinds[kind] += 1
             if self.open_kinds[kind] >= self.close_after_quiet_bins:
                 del self.open_kinds[kind]
+                if self.cooldown_bins:
+                    self.cooling[kind] = self.cooldown_bins
                 decisions.append(Decision(kind, "close", 0.0, 0, n, expected))
         return decisions
 

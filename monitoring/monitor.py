@@ -126,7 +126,9 @@ class Monitor:
                 bin_minutes=settings.app.bin_minutes, sensitivity=s.sensitivity,
                 min_bin_mentions=settings.thresholds.min_bin_mentions,
                 close_after_quiet_bins=settings.thresholds.close_after_quiet_bins,
-                request_share_incident=settings.thresholds.request_share_incident)
+                request_share_incident=settings.thresholds.request_share_incident,
+                cooldown_bins=round(settings.thresholds.cooldown_minutes
+                                    / settings.app.bin_minutes))
             for s in settings.streams
         }
         self._warm: set[str] = set()

@@ -30,3 +30,22 @@ def test_demo_outage_opens_service_incident_within_one_bin(tmp_path):
     again = Monitor(load_settings(), store, clock=clock)
     again.collect_all()
     assert store.count_mentions() == count
+
+
+def test_cooldown_keeps_a_closed_kind_from_reopening_at_once():
+    from monitoring.alerts import StreamDetectors
+    from monitoring.models import BinStats
+
+    det = StreamDetectors(bin_minutes=1, close_after_quiet_bins=2, cooldown_bins=10)
+    t = START - timedelta(days=2)
+    for _ in range(2 * 1440):  # two quiet days of ~4 mentions per minute
+        det.step(BinStats("s", t, n=4, n_request=2))
+        t += timedelta(minutes=1)
+    spike = BinStats("s", t, n=60, n_negative=50, n_request=50)
+    assert [d.action for d in det.step(spike)] == ["open"]
+    for _ in range(2):
+        t += timedelta(minutes=1)
+        det.step(BinStats("s", t, n=4, n_request=2))
+    assert "service_incident" not in det.open_kinds and det.cooling["service_incident"] == 10
+    t += timedelta(minutes=1)
+    assert det.step(spike.replace(bin_start=t)) == []

@@ -21,6 +21,9 @@ from monitoring.detect.terms import tokenize
 from monitoring.detect.volume import VolumeSpike
 from monitoring.models import BinStats
 
+#: An open alert closes only after bins this unsurprising (p > 5 %), not merely sub-threshold.
+CALM_SURPRISE = 1.3
+
 KINDS = ("reputation_crisis", "service_incident", "request_surge", "negative_shift")
 
 
@@ -131,8 +134,12 @@ class StreamDetectors:
             self.open_kinds[kind] = 0
             decisions.append(Decision(kind, action, score, severity_of(score), observed, exp,
                                       _explain(stats)))
+        calm = v < CALM_SURPRISE and s < CALM_SURPRISE
         for kind in list(self.open_kinds):
             if kind in firing:
+                continue
+            if not calm:  # still above normal, only not anomalous enough to fire: keep it open
+                self.open_kinds[kind] = 0
                 continue
             self.open_kinds[kind] += 1
             if self.open_kinds[kind] >= self.close_after_quiet_bins:

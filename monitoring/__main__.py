@@ -1,4 +1,4 @@
-"""Command line: ``python -m monitoring {run,demo,evaluate,bench} --help``."""
+"""Command line: ``python -m monitoring {run,demo,replay,evaluate,bench} --help``."""
 
 from __future__ import annotations
 
@@ -96,14 +96,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
                 if t_data is None:
                     t_data, t_real = min(m.ts for m in result.mentions), time.monotonic()
                 clock.start = max(clock.start, latest)
-            frame = monitor.enricher.enrich(result.mentions)
-            store.ingest(args.name, frame, result.cursor,
-                         [(r.payload, r.reason) for r in result.rejected], now=clock.now())
+            monitor.store_fetch(args.name, result, clock.now())
             bar.update(int(result.cursor) - done)
             done = int(result.cursor)
             monitor.detect()
-    rejected = store.reader().execute(
-        "SELECT count(*) FROM quarantine WHERE source = ?", [args.name]).fetchall()[0][0]
+    rejected = store.quarantined(args.name)
     print(f"replay done: {total} rows, {store.count_mentions()} mentions stored, "
           f"{rejected} rejected (see the quarantine table)", file=sys.stderr)
     store.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,7 +21,7 @@ from monitoring.alerts import Decision, StreamDetectors, top_terms
 from monitoring.config import Settings, SourceConfig
 from monitoring.enrich.pipeline import Enricher
 from monitoring.models import BinStats, utc
-from monitoring.sources.base import Source, SourceError
+from monitoring.sources.base import FetchResult, Source, SourceError
 from monitoring.store import (
     SQL_CLOSE_ALERT,
     SQL_INSERT_ALERT,
@@ -149,25 +149,32 @@ class Monitor:
             log.exception("source %s failed", name)
             self.store.record_failure(name, f"{type(exc).__name__}: {exc}", now)
             return None
+        return self.store_fetch(name, result, now)
+
+    def store_fetch(self, name: str, result: FetchResult, now: datetime) -> IngestResult:
+        """Enrich a fetch result and store it with its cursor and rejects; record health."""
         frame = self.enricher.enrich(result.mentions)
         rejected = [(r.payload, r.reason) for r in result.rejected]
         outcome = self.store.ingest(name, frame, result.cursor, rejected, now=now)
         self.store.record_success(name, outcome.inserted, now)
         return outcome
 
-    def collect_all(self) -> int:
-        """Collect every source until it has caught up with the clock; mentions inserted."""
+    def catch_up(self, name: str) -> int:
+        """Collect one source until it has caught up with the clock; mentions inserted."""
         total = 0
-        for name in self.sources:
-            for _ in range(10_000):
-                before = self.store.get_cursor(name)
-                outcome = self.collect(name)
-                if outcome is None:
-                    break
-                total += outcome.inserted
-                if self.store.get_cursor(name) == before or outcome.received == 0:
-                    break
+        for _ in range(10_000):
+            before = self.store.get_cursor(name)
+            outcome = self.collect(name)
+            if outcome is None:
+                break
+            total += outcome.inserted
+            if self.store.get_cursor(name) == before or outcome.received == 0:
+                break
         return total
+
+    def collect_all(self) -> int:
+        """Catch up every source; mentions inserted."""
+        return sum(self.catch_up(name) for name in self.sources)
 
     # ------------------------------------------------------------------ detect
     def _closed_until(self) -> datetime:
@@ -187,19 +194,10 @@ class Monitor:
             if stream not in self._warm and last is not None:
                 self._rewarm(stream, det, last)
             self._warm.add(stream)
-            rollup = self.store.bins_range(stream, start, until)
-            counts = {utc(r.bin_start.to_pydatetime()): r for r in rollup.itertuples()}
-            t = start
-            while t < until:
-                r = counts.get(t)
-                stats = BinStats(stream, t, n=int(r.n) if r else 0,
-                                 n_negative=int(r.n_negative) if r else 0,
-                                 n_request=int(r.n_request or 0) if r else 0,
-                                 n_polemic=int(r.n_polemic or 0) if r else 0)
+            for stats in self._bins(stream, start, until):
                 decisions = det.step(stats)
                 if decisions:
-                    changes += self._apply(stream, t, decisions)
-                t += self.bin
+                    changes += self._apply(stream, stats.bin_start, decisions)
             with self.store.transaction() as cur:
                 cur.execute(SQL_SET_LAST_BIN, [stream, naive_utc(until - self.bin)])
         for change in changes:
@@ -209,15 +207,20 @@ class Monitor:
 
     def _rewarm(self, stream: str, det: StreamDetectors, last: datetime) -> None:
         """After a restart, re-learn the last 14 days from the rollup (one query)."""
-        start = last - timedelta(days=14) + self.bin
-        rollup = self.store.bins_range(stream, start, last + self.bin)
-        counts = {utc(r.bin_start.to_pydatetime()): r for r in rollup.itertuples()}
+        for stats in self._bins(stream, last - timedelta(days=14) + self.bin, last + self.bin):
+            det.volume.learn_one(stats.bin_start, stats.n)
+            det.negative.learn_one(stats.bin_start, stats.n, stats.n_negative)
+
+    def _bins(self, stream: str, start: datetime, end: datetime) -> Iterator[BinStats]:
+        """Every bin of ``[start, end)`` from the rollup (one query), empty bins included."""
+        rollup = self.store.bins_range(stream, start, end)
+        rows = {utc(r.bin_start.to_pydatetime()): r for r in rollup.itertuples()}
         t = start
-        while t <= last:
-            r = counts.get(t)
-            n, neg = (int(r.n), int(r.n_negative)) if r else (0, 0)
-            det.volume.learn_one(t, n)
-            det.negative.learn_one(t, n, neg)
+        while t < end:
+            r = rows.get(t)
+            yield (BinStats(stream, t, n=int(r.n), n_negative=int(r.n_negative),
+                            n_request=int(r.n_request), n_polemic=int(r.n_polemic))
+                   if r else BinStats(stream, t))
             t += self.bin
 
     def _apply(self, stream: str, t: datetime, decisions: list[Decision]) -> list[AlertChange]:
@@ -228,11 +231,11 @@ class Monitor:
             if d.action in ("open", "update"):
                 stats = self.store.bin_stats(stream, t, t + self.bin)
                 texts = self.store.bin_texts(stream, t, t + self.bin)
+                top = texts.nlargest(5, "priority")
                 expl = dict(d.explanation, authors=stats.authors, reach=stats.reach,
                             top_terms=top_terms(list(texts["text"]), list(texts["lang"])),
-                            sample_ids=[f"{s}:{i}" for s, i in zip(
-                                texts.sort_values("priority", ascending=False)["source"][:5],
-                                texts.sort_values("priority", ascending=False)["source_id"][:5])])
+                            sample_ids=[f"{s}:{i}" for s, i in zip(top["source"],
+                                                                   top["source_id"])])
                 d.explanation = expl
             with self.store.transaction() as cur:
                 if d.action == "close":
@@ -268,7 +271,7 @@ class Monitor:
         self.scheduler = BackgroundScheduler(timezone="UTC")
         for name, cfg in self.source_configs.items():
             if name in self.sources:
-                self.scheduler.add_job(self._safe(self.collect_all), "interval",
+                self.scheduler.add_job(self._safe(self.catch_up), "interval", args=[name],
                                        seconds=cfg.interval_seconds, id=f"collect:{name}",
                                        max_instances=1, coalesce=True,
                                        next_run_time=datetime.now(UTC))
@@ -282,10 +285,10 @@ class Monitor:
             self.scheduler = None
 
     @staticmethod
-    def _safe(fn: Callable[[], object]) -> Callable[[], None]:
-        def run() -> None:
+    def _safe(fn: Callable[..., object]) -> Callable[..., None]:
+        def run(*args: object) -> None:
             try:
-                fn()
+                fn(*args)
             except Exception:
                 log.exception("job %s failed", getattr(fn, "__name__", fn))
         return run

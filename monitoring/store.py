@@ -225,6 +225,7 @@ SQL_GET_CURSOR = "SELECT cursor FROM cursors WHERE source = ?"
 SQL_INSERT_QUARANTINE = """
 INSERT INTO quarantine (source, received_at, reason, payload) VALUES (?, ?, ?, ?)
 """
+SQL_COUNT_QUARANTINE = "SELECT count(*) FROM quarantine WHERE source = ?"
 SQL_HEALTH_OK = """
 INSERT INTO source_health (source, state, last_success, last_attempt, items_fetched, detail)
 VALUES (?, ?, ?, ?, ?, ?)
@@ -475,6 +476,10 @@ class Store:
     def get_cursor(self, source: str) -> str | None:
         rows = self.reader().execute(SQL_GET_CURSOR, [source]).fetchall()
         return rows[0][0] if rows else None
+
+    def quarantined(self, source: str) -> int:
+        """How many items of ``source`` were rejected into the quarantine table."""
+        return int(self.reader().execute(SQL_COUNT_QUARANTINE, [source]).fetchall()[0][0])
 
     def record_success(self, source: str, items: int, now: datetime, detail: str = "") -> None:
         t = naive_utc(now)

@@ -18,9 +18,10 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitoring.alerts import Decision, StreamDetectors, top_terms
-from monitoring.config import Settings, SourceConfig
+from monitoring.config import Settings
 from monitoring.enrich.pipeline import Enricher
 from monitoring.models import BinStats, utc
+from monitoring.sources import build_source
 from monitoring.sources.base import FetchResult, Source, SourceError
 from monitoring.store import (
     SQL_CLOSE_ALERT,
@@ -52,21 +53,6 @@ class Clock:
 
     def now(self) -> datetime:
         return self.start + timedelta(seconds=(_time.monotonic() - self._t0) * self.speed)
-
-
-def build_source(cfg: SourceConfig) -> Source:
-    """Instantiate the collector for one configured source."""
-    if cfg.kind == "demo":
-        from monitoring.sources.demo import DemoSource
-
-        opts = dict(cfg.options)
-        return DemoSource(name=cfg.name, stream=(cfg.streams or ["lumea"])[0],
-                          seed=int(opts.get("seed", 7)),
-                          backfill_days=float(opts.get("backfill_days", 7)),
-                          cycle_hours=float(opts.get("cycle_hours", 6)),
-                          rate_scale=float(opts.get("rate_scale", 1.0)))
-    raise SourceError(f"source {cfg.name!r}: kind {cfg.kind!r} is not available in this version",
-                      state="not_configured")
 
 
 @dataclass(slots=True)
@@ -118,7 +104,7 @@ class Monitor:
         self.source_configs = {s.name: s for s in settings.sources if s.enabled}
         for cfg in self.source_configs.values():
             try:
-                self.sources[cfg.name] = build_source(cfg)
+                self.sources[cfg.name] = build_source(cfg, settings)
             except SourceError as exc:
                 store.record_failure(cfg.name, str(exc), self.clock.now(), state=exc.state)
         self.detectors = {

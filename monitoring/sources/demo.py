@@ -40,10 +40,14 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from monitoring.models import Mention, utc
 from monitoring.sources.base import FetchResult, SourceError
+
+if TYPE_CHECKING:
+    from monitoring.config import Settings, SourceConfig
 
 __all__ = [
     "EVENT_SCHEDULE",
@@ -1457,3 +1461,14 @@ def _parse_cursor(cursor: str) -> tuple[datetime, datetime]:
     except (ValueError, KeyError, TypeError) as exc:
         raise SourceError(f"demo source: unreadable cursor {cursor[:80]!r} ({exc})") from exc
     return anchor, until
+
+
+def from_config(cfg: SourceConfig, settings: Settings) -> DemoSource:
+    """Build the demo source of a ``kind = "demo"`` settings entry (options: ``seed``,
+    ``backfill_days``, ``cycle_hours``, ``rate_scale``)."""
+    opts = dict(cfg.options)
+    stream = (cfg.streams or [settings.streams[0].id])[0]
+    return DemoSource(name=cfg.name, stream=stream, seed=int(opts.get("seed", 7)),
+                      backfill_days=float(opts.get("backfill_days", 7)),
+                      cycle_hours=float(opts.get("cycle_hours", 6)),
+                      rate_scale=float(opts.get("rate_scale", 1.0)))

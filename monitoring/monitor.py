@@ -21,6 +21,7 @@ from monitoring.alerts import Decision, StreamDetectors, top_terms
 from monitoring.config import Settings
 from monitoring.enrich.pipeline import Enricher
 from monitoring.models import BinStats, utc
+from monitoring.sla import TicketDue
 from monitoring.sources import build_source
 from monitoring.sources.base import FetchResult, Source, SourceError
 from monitoring.store import (
@@ -98,6 +99,7 @@ class Monitor:
         self.store = store
         self.clock = clock or Clock(settings.app.speed)
         self.enricher = Enricher(settings)
+        self.ticket_due = TicketDue.from_settings(settings)
         self.on_alert = on_alert
         self.bin = timedelta(minutes=settings.app.bin_minutes)
         self.sources: dict[str, Source] = {}
@@ -139,7 +141,7 @@ class Monitor:
 
     def store_fetch(self, name: str, result: FetchResult, now: datetime) -> IngestResult:
         """Enrich a fetch result and store it with its cursor and rejects; record health."""
-        frame = self.enricher.enrich(result.mentions)
+        frame = self.ticket_due.add_columns(self.enricher.enrich(result.mentions))
         rejected = [(r.payload, r.reason) for r in result.rejected]
         outcome = self.store.ingest(name, frame, result.cursor, rejected, now=now)
         self.store.record_success(name, outcome.inserted, now)

@@ -24,8 +24,6 @@ import pandas as pd
 
 from monitoring.models import ENRICHED_COLUMNS, MENTION_COLUMNS, BinStats, utc
 
-SCHEMA_VERSION = 1
-
 # --------------------------------------------------------------------------- schema
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -181,10 +179,39 @@ MIGRATIONS: dict[int, str] = {
         detail VARCHAR
     );
     """,
+    # Inbox, users and settings: tickets carry what the queues sort and time by.
+    2: """
+    ALTER TABLE tickets ADD COLUMN author VARCHAR;
+    ALTER TABLE tickets ADD COLUMN priority DOUBLE;
+    ALTER TABLE tickets ADD COLUMN first_response_due TIMESTAMP;
+    ALTER TABLE tickets ADD COLUMN resolution_due TIMESTAMP;
+    ALTER TABLE tickets ADD COLUMN updated_at TIMESTAMP;
+    ALTER TABLE tickets ADD COLUMN closed_reason VARCHAR;
+    ALTER TABLE labels ADD COLUMN origin VARCHAR;
+    CREATE TABLE IF NOT EXISTS users (
+        username VARCHAR PRIMARY KEY,
+        display_name VARCHAR,
+        role VARCHAR NOT NULL,
+        password_hash VARCHAR,
+        email VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        disabled BOOLEAN NOT NULL DEFAULT false
+    );
+    CREATE TABLE IF NOT EXISTS settings_revisions (
+        id BIGINT PRIMARY KEY DEFAULT nextval('settings_revision_seq'),
+        created_at TIMESTAMP NOT NULL,
+        actor VARCHAR NOT NULL,
+        document VARCHAR NOT NULL,
+        note VARCHAR
+    );
+    """,
 }
+#: Version of a fully migrated database.
+SCHEMA_VERSION = max(MIGRATIONS)
+
 _SEQUENCES = (
     "quarantine_seq", "alert_seq", "alert_event_seq", "escalation_seq", "outbox_seq",
-    "ticket_seq", "label_seq", "annotation_seq", "audit_seq",
+    "ticket_seq", "label_seq", "annotation_seq", "audit_seq", "settings_revision_seq",
 )
 
 # ------------------------------------------------------------------------ named SQL
@@ -216,6 +243,16 @@ ON CONFLICT (stream, bin_start, category) DO UPDATE SET
     n_negative = bins.n_negative + excluded.n_negative,
     n_positive = bins.n_positive + excluded.n_positive,
     reach = bins.reach + excluded.reach
+"""
+#: Every newly inserted request opens a ticket (due times come with the staged batch).
+SQL_TICKETS_FROM_BATCH = """
+INSERT INTO tickets (source, source_id, stream, department, state, created_at, author,
+                     priority, first_response_due, resolution_due, updated_at)
+SELECT m.source, m.source_id, m.stream, coalesce(m.department, ''), 'open', m.ts, m.author,
+       m.priority, s.first_response_due, s.resolution_due, ?
+FROM mentions m JOIN staged s ON m.source = s.source AND m.source_id = s.source_id
+WHERE m.batch_id = ? AND m.category = 'request'
+ON CONFLICT DO NOTHING
 """
 SQL_UPSERT_CURSOR = """
 INSERT INTO cursors VALUES (?, ?, ?)
@@ -371,8 +408,8 @@ class Store:
     Examples
     --------
     >>> store = Store(":memory:")
-    >>> store.schema_version()
-    1
+    >>> store.schema_version() == SCHEMA_VERSION
+    True
     >>> store.get_cursor("demo") is None
     True
     """
@@ -454,6 +491,9 @@ class Store:
 
         ``frame`` has the columns ``MENTION_COLUMNS + ENRICHED_COLUMNS`` (``ts`` naive UTC).
         Mentions already stored (same source and source id) are skipped, not duplicated.
+        When it also has ``first_response_due`` and ``resolution_due`` (see
+        :class:`monitoring.sla.TicketDue`), each new request opens a ticket in the same
+        transaction.
         """
         now_naive = naive_utc(now or datetime.now(UTC))
         with self.transaction() as cur:
@@ -463,11 +503,13 @@ class Store:
                 cur.register("staged", frame)
                 try:
                     cur.execute(SQL_INSERT_MENTIONS, [batch_id, now_naive])
+                    inserted = cur.execute(SQL_COUNT_BATCH, [batch_id]).fetchall()[0][0]
+                    if inserted:
+                        cur.execute(SQL_ROLLUP_BATCH, [batch_id])
+                        if "first_response_due" in frame.columns:
+                            cur.execute(SQL_TICKETS_FROM_BATCH, [now_naive, batch_id])
                 finally:
                     cur.unregister("staged")
-                inserted = cur.execute(SQL_COUNT_BATCH, [batch_id]).fetchall()[0][0]
-                if inserted:
-                    cur.execute(SQL_ROLLUP_BATCH, [batch_id])
             for payload, reason in rejected:
                 cur.execute(SQL_INSERT_QUARANTINE, [source, now_naive, reason, payload[:100_000]])
             cur.execute(SQL_UPSERT_CURSOR, [source, cursor, now_naive])

@@ -167,6 +167,46 @@ class Contact(_Model):
         return self
 
 
+class Ladder(_Model):
+    """An escalation ladder: who is notified first, and who next if nobody acknowledges.
+
+    ``levels`` lists contact ids per level; level 2 is notified when nobody of level 1
+    acknowledged within ``ack_minutes``, and so on.
+    """
+
+    id: str
+    name: str
+    levels: list[list[str]] = Field(min_length=1)
+    ack_minutes: float = Field(15.0, gt=0)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _ident(value, "ladder id")
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, value: list[list[str]]) -> list[list[str]]:
+        if any(not level for level in value):
+            raise ValueError("every level needs at least one contact id")
+        return value
+
+
+class AutoEscalation(_Model):
+    """Escalate an alert automatically when its kind and severity match."""
+
+    kinds: list[str] = Field(min_length=1)
+    min_severity: int = Field(8, ge=1, le=10)
+    ladder: str
+
+
+class Escalation(_Model):
+    """Ladders for escalating alerts, and the rules that escalate automatically."""
+
+    ladders: list[Ladder] = Field(default_factory=list)
+    rules: list[AutoEscalation] = Field(default_factory=list)
+
+
 class BusinessHours(_Model):
     """Working hours for SLA timers (local time, Monday=0)."""
 
@@ -204,6 +244,7 @@ class Settings(_Model):
     departments: list[Department] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    escalation: Escalation = Field(default_factory=Escalation)
 
     @model_validator(mode="after")
     def _references(self) -> Settings:
@@ -219,6 +260,19 @@ class Settings(_Model):
                         f"sources[{i}].streams: unknown stream {stream!r} "
                         f"(known: {', '.join(sorted(known))})"
                     )
+        contacts = {c.id for c in self.contacts}
+        _unique([ladder.id for ladder in self.escalation.ladders], "escalation.ladders", "id")
+        for i, ladder in enumerate(self.escalation.ladders):
+            for level in ladder.levels:
+                for contact in level:
+                    if contact not in contacts:
+                        raise ValueError(
+                            f"escalation.ladders[{i}].levels: unknown contact {contact!r} "
+                            f"(known: {', '.join(sorted(contacts)) or 'none'})")
+        ladders = {ladder.id for ladder in self.escalation.ladders}
+        for i, rule in enumerate(self.escalation.rules):
+            if rule.ladder not in ladders:
+                raise ValueError(f"escalation.rules[{i}].ladder: unknown ladder {rule.ladder!r}")
         if sum(d.default for d in self.departments) > 1:
             raise ValueError("departments: only one department may be the default queue")
         if not self.streams:
@@ -230,6 +284,18 @@ class Settings(_Model):
             if s.id == stream_id:
                 return s
         raise KeyError(stream_id)
+
+    def contact(self, contact_id: str) -> Contact:
+        for c in self.contacts:
+            if c.id == contact_id:
+                return c
+        raise KeyError(contact_id)
+
+    def ladder(self, ladder_id: str) -> Ladder:
+        for ladder in self.escalation.ladders:
+            if ladder.id == ladder_id:
+                return ladder
+        raise KeyError(ladder_id)
 
     def database_path(self, base: Path | None = None) -> Path:
         """The DuckDB file, relative paths taken from the project root (or ``base``)."""

@@ -205,6 +205,13 @@ MIGRATIONS: dict[int, str] = {
         note VARCHAR
     );
     """,
+    # Escalation: which ladder (or single contact) an escalation belongs to; outbox rows
+    # name the contact, never its address or webhook URL (resolved at delivery).
+    3: """
+    ALTER TABLE escalations ADD COLUMN target VARCHAR;
+    ALTER TABLE escalations ADD COLUMN ladder VARCHAR;
+    ALTER TABLE outbox ADD COLUMN created_at TIMESTAMP;
+    """,
 }
 #: Version of a fully migrated database.
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -20,6 +20,11 @@ case "${1:-}" in
     ;;
   test)
     shift
+    # The browser tests drive Debian's Chromium (Playwright's own download cannot work here).
+    if ! command -v chromium >/dev/null 2>&1; then
+      SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+      $SUDO apt-get update -q && $SUDO apt-get install -y -q chromium
+    fi
     exec .venv/bin/python -m pytest "$@"
     ;;
   *)

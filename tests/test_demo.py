@@ -364,3 +364,18 @@ def test_iban_checker(value: str, valid: bool) -> None:
 ])
 def test_luhn_checker(value: str, valid: bool) -> None:
     assert luhn_is_valid(value) is valid
+
+
+def test_lead_minutes_puts_the_live_start_in_the_past():
+    now = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
+    src = DemoSource(backfill_days=0.1, lead_minutes=100)
+    first = src.fetch(None, now)
+    cursor = json.loads(first.cursor)
+    assert cursor["anchor"] == "2026-03-03T10:20:00+00:00"
+    assert cursor["until"] == "2026-03-03T12:00:00+00:00"  # caught up to now
+    # the outage (+20 min) and the polemic (+90 min) are already in what was fetched
+    authors_texts = " ".join(m.text.lower() for m in first.mentions
+                             if m.ts >= datetime(2026, 3, 3, 11, 50, tzinfo=UTC))
+    assert "vessani" in authors_texts
+    with pytest.raises(ValueError, match="lead_minutes"):
+        DemoSource(lead_minutes=-1)

@@ -1384,7 +1384,8 @@ class DemoSource:
     """Source protocol implementation (see monitoring/sources/base.py).
 
     The cursor is ``{"anchor": iso, "until": iso}``.  The first call (no cursor) sets the
-    anchor to ``now`` floored to the minute and starts ``backfill_days`` earlier; every
+    anchor to ``now - lead_minutes`` floored to the minute and starts ``backfill_days``
+    before it; every
     call then generates whole, already elapsed minutes from ``until``, at most
     ``max_chunk_minutes`` at a time.  ``now`` may come from a simulated clock.
 
@@ -1404,11 +1405,13 @@ class DemoSource:
 
     def __init__(self, name: str = "demo", stream: str = "lumea", seed: int = 7,
                  backfill_days: float = 7.0, cycle_hours: float = 6.0, rate_scale: float = 1.0,
-                 max_chunk_minutes: int = 360):
+                 max_chunk_minutes: int = 360, lead_minutes: float = 0.0):
         if backfill_days < 0:
             raise ValueError(f"backfill_days must be >= 0, got {backfill_days!r}")
         if max_chunk_minutes < 1:
             raise ValueError(f"max_chunk_minutes must be >= 1, got {max_chunk_minutes!r}")
+        if lead_minutes < 0:
+            raise ValueError(f"lead_minutes must be >= 0, got {lead_minutes!r}")
         self.name = name
         self.stream = stream
         self.seed = seed
@@ -1416,6 +1419,7 @@ class DemoSource:
         self.cycle_hours = cycle_hours
         self.rate_scale = rate_scale
         self.max_chunk_minutes = max_chunk_minutes
+        self.lead_minutes = lead_minutes
         self._scenario: DemoScenario | None = None
         # Validate cycle_hours and rate_scale now, not at the first fetch.
         DemoScenario(stream, seed, None, cycle_hours, rate_scale, name)
@@ -1432,7 +1436,7 @@ class DemoSource:
         now_min = _floor_minute(now)
         backfill = timedelta(minutes=round(self.backfill_days * 1440))
         if cursor is None:
-            anchor = now_min
+            anchor = now_min - timedelta(minutes=round(self.lead_minutes))
             until = anchor - backfill
         else:
             anchor, until = _parse_cursor(cursor)
@@ -1464,11 +1468,16 @@ def _parse_cursor(cursor: str) -> tuple[datetime, datetime]:
 
 
 def from_config(cfg: SourceConfig, settings: Settings) -> DemoSource:
-    """Build the demo source of a ``kind = "demo"`` settings entry (options: ``seed``,
-    ``backfill_days``, ``cycle_hours``, ``rate_scale``)."""
+    """Build the demo source of a ``kind = "demo"`` settings entry.
+
+    Options: ``seed``, ``backfill_days``, ``cycle_hours``, ``rate_scale`` and
+    ``lead_minutes`` (the scripted cycle starts that many minutes before the first start,
+    so that e.g. ``lead_minutes = 100`` opens on a polemic already under way).
+    """
     opts = dict(cfg.options)
     stream = (cfg.streams or [settings.streams[0].id])[0]
     return DemoSource(name=cfg.name, stream=stream, seed=int(opts.get("seed", 7)),
                       backfill_days=float(opts.get("backfill_days", 7)),
                       cycle_hours=float(opts.get("cycle_hours", 6)),
-                      rate_scale=float(opts.get("rate_scale", 1.0)))
+                      rate_scale=float(opts.get("rate_scale", 1.0)),
+                      lead_minutes=float(opts.get("lead_minutes", 0.0)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from monitoring.auth import User
+from monitoring.auth import Role, User
 from monitoring.i18n import Translator
 from monitoring.ui.runtime import get_monitor
 
@@ -32,3 +32,16 @@ def translator() -> Translator:
     """Messages and formats in the session's language and the configured time zone."""
     settings = get_monitor().settings
     return Translator(language(), settings.app.timezone)
+
+
+def require_page(role: Role) -> User:
+    """Stop the page (with a message) unless the session's user has at least ``role``.
+
+    Pages call this first; the action functions check the role again on the server side.
+    """
+    user = current_user()
+    if not user.can(role):
+        tr = translator()
+        st.warning(tr("auth.role_required", role=tr(f"role.{role}")))
+        st.stop()
+    return user

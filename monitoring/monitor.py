@@ -28,7 +28,6 @@ from monitoring.store import (
     SQL_CLOSE_ALERT,
     SQL_INSERT_ALERT,
     SQL_INSERT_ALERT_EVENT,
-    SQL_SET_LAST_BIN,
     SQL_UPDATE_ALERT,
     IngestResult,
     Store,
@@ -182,12 +181,13 @@ class Monitor:
             if stream not in self._warm and last is not None:
                 self._rewarm(stream, det, last)
             self._warm.add(stream)
+            band: list[tuple[datetime, float, float, float]] = []
             for stats in self._bins(stream, start, until):
+                band.append((naive_utc(stats.bin_start), *det.volume.expected(stats.bin_start)))
                 decisions = det.step(stats)
                 if decisions:
                     changes += self._apply(stream, stats.bin_start, decisions)
-            with self.store.transaction() as cur:
-                cur.execute(SQL_SET_LAST_BIN, [stream, naive_utc(until - self.bin)])
+            self.store.save_bin_band(stream, band, last_bin=until - self.bin)
         for change in changes:
             if self.on_alert:
                 self.on_alert(change)

@@ -212,6 +212,17 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE escalations ADD COLUMN ladder VARCHAR;
     ALTER TABLE outbox ADD COLUMN created_at TIMESTAMP;
     """,
+    # What the volume detector expected of each closed bin (the band drawn on charts).
+    10: """
+    CREATE TABLE IF NOT EXISTS bin_band (
+        stream VARCHAR NOT NULL,
+        bin_start TIMESTAMP NOT NULL,
+        expected DOUBLE NOT NULL,
+        low DOUBLE NOT NULL,
+        high DOUBLE NOT NULL,
+        PRIMARY KEY (stream, bin_start)
+    );
+    """,
 }
 #: Version of a fully migrated database.
 SCHEMA_VERSION = max(MIGRATIONS)
@@ -316,6 +327,15 @@ SQL_LAST_BIN = "SELECT last_bin FROM detector_marks WHERE stream = ?"
 SQL_SET_LAST_BIN = """
 INSERT INTO detector_marks VALUES (?, ?)
 ON CONFLICT (stream) DO UPDATE SET last_bin = excluded.last_bin
+"""
+SQL_SAVE_BAND = """
+INSERT INTO bin_band SELECT ? AS stream, bin_start, expected, low, high FROM band
+ON CONFLICT (stream, bin_start) DO UPDATE SET expected = excluded.expected,
+    low = excluded.low, high = excluded.high
+"""
+SQL_BAND_RANGE = """
+SELECT bin_start, expected, low, high FROM bin_band
+WHERE stream = ? AND bin_start >= ? AND bin_start < ? ORDER BY bin_start
 """
 SQL_FIRST_MENTION = "SELECT min(bin_start) FROM bins WHERE stream = ?"
 SQL_LATEST_MENTIONS = """
@@ -567,6 +587,28 @@ class Store:
     def last_detected_bin(self, stream: str) -> datetime | None:
         rows = self.reader().execute(SQL_LAST_BIN, [stream]).fetchall()
         return utc(rows[0][0]) if rows else None
+
+    def save_bin_band(self, stream: str, band: Sequence[tuple[datetime, float, float, float]],
+                      last_bin: datetime) -> None:
+        """Store the expected count and normal band of detected bins, and the detect mark.
+
+        ``band`` rows are ``(bin_start naive UTC, expected, low, high)``; one transaction.
+        """
+        frame = pd.DataFrame(list(band), columns=["bin_start", "expected", "low", "high"])
+        with self.transaction() as cur:
+            if len(frame):
+                cur.register("band", frame)
+                try:
+                    cur.execute(SQL_SAVE_BAND, [stream])
+                finally:
+                    cur.unregister("band")
+            cur.execute(SQL_SET_LAST_BIN, [stream, naive_utc(last_bin)])
+
+    def band_range(self, stream: str, start: datetime, end: datetime) -> pd.DataFrame:
+        """Expected count and band of the detected bins of a stream in ``[start, end)``."""
+        return self.reader().execute(
+            SQL_BAND_RANGE, [stream, naive_utc(start), naive_utc(end)]
+        ).df()
 
     def first_bin(self, stream: str) -> datetime | None:
         rows = self.reader().execute(SQL_FIRST_MENTION, [stream]).fetchall()

@@ -226,6 +226,16 @@ class Thresholds(_Model):
     business_hours: BusinessHours | None = None
 
 
+class Privacy(_Model):
+    """How long personal data is kept.
+
+    ``retention_days``: the text, raw payload, URL and author of mentions older than this
+    are erased (the per-minute aggregates the charts need are kept); ``None`` keeps them.
+    """
+
+    retention_days: int | None = Field(None, ge=1, le=3650)
+
+
 class Settings(_Model):
     """The whole validated configuration.
 
@@ -245,6 +255,7 @@ class Settings(_Model):
     contacts: list[Contact] = Field(default_factory=list)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     escalation: Escalation = Field(default_factory=Escalation)
+    privacy: Privacy = Field(default_factory=Privacy)
 
     @model_validator(mode="after")
     def _references(self) -> Settings:

@@ -146,6 +146,75 @@ def cmd_bench_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from monitoring.backup import backup
+
+    _, store = _open(args)
+    folder = backup(store, args.directory)
+    counts = json.loads((folder / "manifest.json").read_text())["tables"]
+    print(f"backup written to {folder} ({counts.get('mentions', 0)} mentions, "
+          f"{sum(counts.values())} rows in {len(counts)} tables)")
+    store.close()
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from monitoring.backup import restore
+
+    settings = load_settings(args.config)
+    target = Path(args.db) if args.db else settings.database_path()
+    store = restore(args.folder, target, force=args.force)
+    print(f"restored {args.folder} into {target} ({store.count_mentions()} mentions)")
+    store.close()
+    return 0
+
+
+def _admin_cli_user():
+    import getpass
+
+    from monitoring.auth import User
+
+    return User(f"cli:{getpass.getuser()}", "admin")
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from monitoring.privacy import forget_author
+
+    _, store = _open(args)
+    if not args.yes:
+        answer = input(f"erase everything about {args.author!r}? this cannot be undone [y/N] ")
+        if answer.strip().lower() not in ("y", "yes", "s", "si", "sì"):
+            print("nothing erased", file=sys.stderr)
+            return 1
+    try:
+        report = forget_author(store, _admin_cli_user(), args.author, now=datetime.now(UTC))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"erased: {report.mentions} mentions, {report.tickets} tickets, {report.labels} "
+          f"labels, {report.notifications} notifications, {report.quarantined} quarantined "
+          f"items (audit: author sha256 {report.author_sha256[:16]}…)")
+    store.close()
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from monitoring.privacy import apply_retention
+
+    settings, store = _open(args)
+    days = args.days or settings.privacy.retention_days
+    if not days:
+        print("error: no retention period: set privacy.retention_days in the settings or "
+              "pass --days", file=sys.stderr)
+        return 2
+    report = apply_retention(store, days, now=datetime.now(UTC), user=_admin_cli_user())
+    print(f"personal data older than {report.cutoff:%Y-%m-%d %H:%M} UTC erased: "
+          f"{report.mentions} mentions, {report.tickets} tickets, {report.quarantined} "
+          "quarantined items")
+    store.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m monitoring",
                                 description="Sentinella: crisis monitoring for customer care.")
@@ -194,6 +263,29 @@ def build_parser() -> argparse.ArgumentParser:
         ep = esub.add_parser(name, help=hlp)
         mod.add_arguments(ep)
         ep.set_defaults(func=cmd_evaluate, evaluate_run=mod.run)
+
+    bk = sub.add_parser("backup", help="export the whole database to a new folder of Parquet "
+                        "files under DIRECTORY (stop the dashboard first: one process at a time)")
+    common(bk)
+    bk.add_argument("directory")
+    bk.set_defaults(func=cmd_backup)
+    rs = sub.add_parser("restore", help="import a backup folder into a NEW database file "
+                        "(--db, default app.database), checking every table's row count")
+    common(rs)
+    rs.add_argument("folder")
+    rs.add_argument("--force", action="store_true", help="replace an existing database file")
+    rs.set_defaults(func=cmd_restore)
+    fg = sub.add_parser("forget", help="erase everything about one author (mentions, tickets, "
+                        "labels, notifications, quarantine) and audit it with a hash")
+    common(fg)
+    fg.add_argument("author", help="handle, with or without '@' (case-insensitive)")
+    fg.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    fg.set_defaults(func=cmd_forget)
+    rt = sub.add_parser("retention", help="erase personal data older than the retention period "
+                        "(privacy.retention_days or --days); aggregates are kept")
+    common(rt)
+    rt.add_argument("--days", type=int, help="override privacy.retention_days")
+    rt.set_defaults(func=cmd_retention)
 
     b = sub.add_parser("bench", help="benchmarks, one JSON line per result")
     bsub = b.add_subparsers(dest="bench", required=True)

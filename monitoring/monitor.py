@@ -247,6 +247,18 @@ class Monitor:
                                    t, float(d.observed), float(d.expected), d.explanation))
         return out
 
+    # ------------------------------------------------------------------ privacy
+    def retain(self) -> None:
+        """Erase personal data older than ``privacy.retention_days`` (hourly job)."""
+        from monitoring.privacy import apply_retention
+
+        days = self.settings.privacy.retention_days
+        if days:
+            report = apply_retention(self.store, days, now=self.clock.now())
+            if report.mentions or report.tickets or report.quarantined:
+                log.info("retention: erased personal data of %d mentions older than %s",
+                         report.mentions, report.cutoff)
+
     # ------------------------------------------------------------------ run
     def tick(self) -> list[AlertChange]:
         self.collect_all()
@@ -265,6 +277,10 @@ class Monitor:
                                        next_run_time=datetime.now(UTC))
         self.scheduler.add_job(self._safe(self.detect), "interval", seconds=1, id="detect",
                                max_instances=1, coalesce=True)
+        if self.settings.privacy.retention_days:
+            self.scheduler.add_job(self._safe(self.retain), "interval", hours=1, id="retention",
+                                   max_instances=1, coalesce=True,
+                                   next_run_time=datetime.now(UTC))
         self.scheduler.start()
 
     def stop(self) -> None:

@@ -43,6 +43,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from monitoring.actions import ActionError, transition_alert
 from monitoring.auth import User, require
@@ -253,3 +254,23 @@ def escalate_alert(
                          {"target": resolved.key, "contacts": resolved.contacts(1)})
         return notify_level(cur, settings, int(alert_id), resolved, 1, message[:4000],
                             user.username, now)
+
+
+SQL_DELIVERY_PROBLEMS = """
+SELECT o.id AS outbox_id, e.alert_id, e.contact, o.channel, o.attempts, o.last_error,
+       o.next_attempt_at
+FROM outbox o JOIN escalations e ON e.id = o.escalation_id
+WHERE o.state = 'failed'
+ORDER BY o.id DESC
+LIMIT ?
+"""
+
+
+def delivery_problems(store: Store, limit: int = 20) -> pd.DataFrame:
+    """Notifications that reached the terminal ``failed`` state (the wall shows them red).
+
+    >>> from monitoring.store import Store
+    >>> delivery_problems(Store()).empty
+    True
+    """
+    return store.reader().execute(SQL_DELIVERY_PROBLEMS, [limit]).df()

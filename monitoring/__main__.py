@@ -48,20 +48,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from monitoring.monitor import Clock, Monitor
 
     settings, store = _open(args)
+    _demo_token_secret(settings)
     clock = Clock(args.speed)
     end = clock.now() + timedelta(minutes=args.minutes)
     monitor = Monitor(settings, store, clock=clock,
                       on_alert=lambda c: print(c.as_json(), flush=True))
     print(f"demo: {args.minutes} simulated minutes at x{args.speed:g} "
           f"(~{args.minutes * 60 / args.speed:.0f} s) into {store.path}", file=sys.stderr)
+    sent = failed = 0
     while clock.now() < end:
         t = time.monotonic()
         monitor.tick()
+        report = monitor.notify()
+        sent, failed = sent + report.sent, failed + report.failed
         time.sleep(max(0.0, 1.0 - (time.monotonic() - t)))
     alerts = store.alerts_since(datetime(1970, 1, 1))
-    print(f"demo done: {store.count_mentions()} mentions, {len(alerts)} alert(s)", file=sys.stderr)
+    print(f"demo done: {store.count_mentions()} mentions, {len(alerts)} alert(s), "
+          f"{sent} notification(s) sent, {failed} failed", file=sys.stderr)
     store.close()
     return 0
+
+
+def _demo_token_secret(settings) -> None:
+    """Acknowledgement links need a secret: the demo makes one up when none is set."""
+    import os
+    import secrets
+
+    name = settings.auth.token_secret_env
+    if not os.environ.get(name):
+        os.environ[name] = secrets.token_urlsafe(32)
+        print(f"demo: {name} is not set; acknowledgement links of this run use a "
+              "temporary secret", file=sys.stderr)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

@@ -21,6 +21,8 @@ from monitoring.alerts import Decision, StreamDetectors, top_terms
 from monitoring.config import Settings
 from monitoring.enrich.pipeline import Enricher
 from monitoring.models import BinStats, utc
+from monitoring.notify.ladder import advance_ladders, auto_escalate
+from monitoring.notify.outbox import DeliveryReport, deliver_due
 from monitoring.sla import TicketDue
 from monitoring.sources import build_source
 from monitoring.sources.base import FetchResult, Source, SourceError
@@ -243,6 +245,9 @@ class Monitor:
                     d.action = "open"
                 cur.execute(SQL_INSERT_ALERT_EVENT, [alert_id, now, d.action, "system",
                                                      json.dumps(d.explanation)])
+                if d.action in ("open", "update") and self.settings.escalation.rules:
+                    auto_escalate(cur, self.store, self.settings, int(alert_id), d.kind,
+                                  d.severity, now)
             out.append(AlertChange(int(alert_id), stream, d.kind, d.action, d.severity, d.score,
                                    t, float(d.observed), float(d.expected), d.explanation))
         return out
@@ -258,6 +263,20 @@ class Monitor:
             if report.mentions or report.tickets or report.quarantined:
                 log.info("retention: erased personal data of %d mentions older than %s",
                          report.mentions, report.cutoff)
+
+    # ------------------------------------------------------------------ notify
+    def ladder(self) -> list[tuple[int, int, list[str]]]:
+        """Notify the next ladder level of escalations nobody acknowledged in time."""
+        return advance_ladders(self.store, self.settings, now=self.clock.now())
+
+    def deliver(self) -> DeliveryReport:
+        """Send what the outbox holds (due rows only), with retries."""
+        return deliver_due(self.store, self.settings, now=self.clock.now())
+
+    def notify(self) -> DeliveryReport:
+        """The ladder, then delivery (what the ``demo`` command runs after each tick)."""
+        self.ladder()
+        return self.deliver()
 
     # ------------------------------------------------------------------ run
     def tick(self) -> list[AlertChange]:
@@ -276,6 +295,11 @@ class Monitor:
                                        max_instances=1, coalesce=True,
                                        next_run_time=datetime.now(UTC))
         self.scheduler.add_job(self._safe(self.detect), "interval", seconds=1, id="detect",
+                               max_instances=1, coalesce=True)
+        self.scheduler.add_job(self._safe(self.ladder), "interval", seconds=5, id="ladder",
+                               max_instances=1, coalesce=True)
+        self.scheduler.add_job(self._safe(self.deliver), "interval", id="deliver",
+                               seconds=self.settings.notify.interval_seconds,
                                max_instances=1, coalesce=True)
         if self.settings.privacy.retention_days:
             self.scheduler.add_job(self._safe(self.retain), "interval", hours=1, id="retention",

@@ -84,11 +84,11 @@ class TokenSigner:
     def claims(self, token: str, purpose: str, *, now: datetime) -> dict[str, Any]:
         """The verified payload of ``token``; :class:`TokenError` if it is not acceptable."""
         token = (token or "").strip()
-        if not token or len(token) > MAX_TOKEN_CHARS or token.count(".") != 1:
+        if (not token or len(token) > MAX_TOKEN_CHARS or not token.isascii()
+                or token.count(".") != 1):
             raise TokenError("this link is not valid")
         payload, mac = token.split(".")
-        if not hmac.compare_digest(mac.encode("ascii", "replace"),
-                                   self._mac(payload).encode("ascii")):
+        if not hmac.compare_digest(mac.encode("ascii"), self._mac(payload).encode("ascii")):
             raise TokenError("this link is not valid")
         try:
             data = json.loads(_unb64(payload))

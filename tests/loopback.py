@@ -10,6 +10,7 @@ from collections import Counter
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
@@ -36,16 +37,16 @@ class SmtpSink:
                       "auth_required": True}
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **kwargs)
 
-    def _auth(self, server, session, envelope, mechanism, auth_data):  # noqa: ANN001
+    def _auth(self, server, session, envelope, mechanism, auth_data):
         ok = auth_data.password.decode() == self.password
         self.logins.append((auth_data.login.decode(), ok))
         return AuthResult(success=ok, handled=False)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
-    def __enter__(self) -> SmtpSink:
+    def __enter__(self) -> Self:
         self.controller.start()
         return self
 
@@ -72,7 +73,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 key = self.headers.get("Idempotency-Key", "")
                 with receiver._lock:
@@ -95,7 +96,7 @@ class WebhookReceiver:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook/s3cr3t-path"
 
-    def __enter__(self) -> WebhookReceiver:
+    def __enter__(self) -> Self:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

@@ -137,8 +137,8 @@ def test_smtp_with_the_right_login_delivers(fresh_db, monkeypatch):
 
 
 @pytest.mark.parametrize(("env", "expected"), [
-    ({}, "no acknowledgement link: no token secret: set the environment variable or secret "
-         "SENTINELLA_TEST_TOKEN_SECRET"),
+    ({}, ("no acknowledgement link: no token secret: set the environment variable or secret "
+          "SENTINELLA_TEST_TOKEN_SECRET")),
     ({SECRET_ENV: SECRET, "smtp": "down"}, "SMTP server 127.0.0.1:"),
 ])
 def test_configuration_problems_are_recorded_not_raised(fresh_db, monkeypatch, env, expected):

@@ -143,7 +143,7 @@ def deliver_due(
             if sender is None:
                 raise PermanentDeliveryError(f"unknown channel {channel!r}")
             sender(note, settings, settings.contact(target))
-        except Exception as exc:  # a failed delivery must never stop the monitor
+        except Exception as exc:  # noqa: BLE001 - a failed delivery must not stop the monitor
             permanent = isinstance(exc, PermanentDeliveryError) or attempts >= \
                 settings.notify.max_attempts
             if isinstance(exc, DeliveryError):

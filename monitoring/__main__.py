@@ -232,6 +232,61 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password(args: argparse.Namespace) -> str:
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from monitoring import users
+
+    _, store = _open(args)
+    actor, now = _admin_cli_user(), datetime.now(UTC)
+    try:
+        if args.action == "add":
+            users.add_user(store, actor, args.username, args.role, _password(args), now=now,
+                           display_name=args.display_name, email=args.email)
+        elif args.action == "passwd":
+            users.set_password(store, actor, args.username, _password(args), now=now)
+        elif args.action == "role":
+            users.set_role(store, actor, args.username, args.role, now=now)
+        elif args.action in ("disable", "enable"):
+            users.set_disabled(store, actor, args.username, args.action == "disable", now=now)
+        else:
+            print(users.list_users(store).to_string(index=False))
+            return 0
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"user {args.username}: {args.action} done")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from monitoring.tokens import TokenError, signer_from_settings
+
+    settings = load_settings(args.config)
+    days = args.days or settings.auth.kiosk_token_days
+    try:
+        token = signer_from_settings(settings).sign(
+            "kiosk", args.name, datetime.now(UTC) + timedelta(days=days))
+    except TokenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{settings.app.base_url}/?kiosk=1&token={token}")
+    print(f"kiosk link for {args.name!r}, valid {days:g} days (rotate the secret to revoke)",
+          file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m monitoring",
                                 description="Sentinella: crisis monitoring for customer care.")
@@ -303,6 +358,33 @@ def build_parser() -> argparse.ArgumentParser:
     common(rt)
     rt.add_argument("--days", type=int, help="override privacy.retention_days")
     rt.set_defaults(func=cmd_retention)
+
+    us = sub.add_parser("user", help="dashboard accounts: add, list, disable, enable, "
+                        "passwd, role")
+    usub = us.add_subparsers(dest="action", required=True)
+    for action, hlp in (("add", "create an account"), ("list", "list the accounts"),
+                        ("disable", "disable an account"), ("enable", "enable it again"),
+                        ("passwd", "set a new password"), ("role", "change the role")):
+        ua = usub.add_parser(action, help=hlp)
+        common(ua)
+        if action != "list":
+            ua.add_argument("username")
+        if action in ("add", "role"):
+            ua.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
+        if action in ("add", "passwd"):
+            ua.add_argument("--password-stdin", action="store_true",
+                            help="read the password from the first line of stdin")
+        if action == "add":
+            ua.add_argument("--display-name")
+            ua.add_argument("--email", help="for OIDC logins and notifications")
+        ua.set_defaults(func=cmd_user)
+    tk = sub.add_parser("token", help="signed tokens")
+    tsub = tk.add_subparsers(dest="token", required=True)
+    tki = tsub.add_parser("kiosk", help="print a kiosk link: the wall without a login")
+    tki.add_argument("--config")
+    tki.add_argument("--name", default="wall", help="screen name shown in the audit log")
+    tki.add_argument("--days", type=float, help="validity (default auth.kiosk_token_days)")
+    tki.set_defaults(func=cmd_token)
 
     b = sub.add_parser("bench", help="benchmarks, one JSON line per result")
     bsub = b.add_subparsers(dest="bench", required=True)

@@ -132,8 +132,9 @@ def settings_for(smtp_port: int | None = None, webhook_url: str | None = None,
     return parse_settings(data)
 
 
-def open_alert(store, now, severity: int = 9, kind: str = "reputation_crisis") -> int:
-    """An open alert with one sample post holding a phone number."""
+def open_alert(store, now, severity: int = 9, kind: str = "reputation_crisis",
+               state: str = "open") -> int:
+    """An alert (open by default) with one sample post holding a phone number."""
     expl = json.dumps({"top_terms": ["vessani", "boicotta"], "negative_share": 0.71,
                        "sample_ids": ["demo:1"]})
     store.reader().execute(
@@ -142,6 +143,6 @@ def open_alert(store, now, severity: int = 9, kind: str = "reputation_crisis") -
         " chiamatemi al +39 333 123 4567', 0, ?) ON CONFLICT DO NOTHING", [now, now])
     return store.reader().execute(
         "INSERT INTO alerts (stream, kind, state, severity, score, opened_at, first_bin, "
-        "last_bin, updated_at, observed, expected, explanation) VALUES ('lumea', ?, 'open', "
+        "last_bin, updated_at, observed, expected, explanation) VALUES ('lumea', ?, ?, "
         "?, 9.0, ?, ?, ?, ?, 40, 6.5, ?) RETURNING id",
-        [kind, severity, now, now, now, now, expl]).fetchall()[0][0]
+        [kind, state, severity, now, now, now, now, expl]).fetchall()[0][0]

@@ -107,16 +107,22 @@ def test_failed_after_max_attempts_shows_on_the_wall_without_the_secret_url(fres
     assert "HTTP 500" in error and "s3cr3t-path" not in error and "127.0.0.1" not in error
 
 
-def test_smtp_refusing_login_is_a_clear_error_without_the_password(fresh_db, monkeypatch,
-                                                                     caplog):
+def _smtp_login(store, monkeypatch, password: str):
+    """Escalate and deliver once through an SMTP server that wants ``right-pass``."""
     monkeypatch.setenv("SMTP_TEST_USER", "sentinella")
-    monkeypatch.setenv("SMTP_TEST_PASSWORD", "wrong-pass-9f8e")
+    monkeypatch.setenv("SMTP_TEST_PASSWORD", password)
     with SmtpSink(password="right-pass") as smtp:
         settings = settings_for(smtp.port, smtp={"username_env": "SMTP_TEST_USER",
                                                  "password_env": "SMTP_TEST_PASSWORD"})
-        _escalate(fresh_db, settings)
-        report = deliver_due(fresh_db, settings, now=T0, rng=random.Random(4))
-        assert smtp.logins == [("sentinella", False)] and not smtp.messages
+        _escalate(store, settings)
+        report = deliver_due(store, settings, now=T0, rng=random.Random(4))
+    return smtp, report
+
+
+def test_smtp_refusing_login_is_a_clear_error_without_the_password(fresh_db, monkeypatch,
+                                                                     caplog):
+    smtp, report = _smtp_login(fresh_db, monkeypatch, "wrong-pass-9f8e")
+    assert smtp.logins == [("sentinella", False)] and not smtp.messages
     assert report.failed == 1  # not retried: a refused login needs a configuration change
     error = delivery_problems(fresh_db)["last_error"][0]
     assert f"127.0.0.1:{smtp.port}" in error and "refused the login of 'sentinella'" in error
@@ -126,13 +132,8 @@ def test_smtp_refusing_login_is_a_clear_error_without_the_password(fresh_db, mon
 
 
 def test_smtp_with_the_right_login_delivers(fresh_db, monkeypatch):
-    monkeypatch.setenv("SMTP_TEST_USER", "sentinella")
-    monkeypatch.setenv("SMTP_TEST_PASSWORD", "right-pass")
-    with SmtpSink(password="right-pass") as smtp:
-        settings = settings_for(smtp.port, smtp={"username_env": "SMTP_TEST_USER",
-                                                 "password_env": "SMTP_TEST_PASSWORD"})
-        _escalate(fresh_db, settings)
-        assert deliver_due(fresh_db, settings, now=T0).sent == 1
+    smtp, report = _smtp_login(fresh_db, monkeypatch, "right-pass")
+    assert report.sent == 1
     assert smtp.logins == [("sentinella", True)] and len(smtp.messages) == 1
 
 

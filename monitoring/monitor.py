@@ -35,6 +35,7 @@ from monitoring.store import (
     Store,
     naive_utc,
 )
+from monitoring.tokens import TokenError, signer_from_settings
 
 log = logging.getLogger("sentinella")
 
@@ -273,6 +274,14 @@ class Monitor:
         """Send what the outbox holds (due rows only), with retries."""
         return deliver_due(self.store, self.settings, now=self.clock.now())
 
+    def _check_notify_secrets(self) -> None:
+        """Say at start, not at the first crisis, that escalations cannot carry a link."""
+        if self.settings.contacts:
+            try:
+                signer_from_settings(self.settings)
+            except TokenError as exc:
+                log.error("escalations will fail: %s", exc)
+
     def notify(self) -> DeliveryReport:
         """The ladder, then delivery (what the ``demo`` command runs after each tick)."""
         self.ladder()
@@ -287,6 +296,7 @@ class Monitor:
         """Start the background scheduler (idempotent)."""
         if self.scheduler is not None:
             return
+        self._check_notify_secrets()
         self.scheduler = BackgroundScheduler(timezone="UTC")
         for name, cfg in self.source_configs.items():
             if name in self.sources:

@@ -62,3 +62,36 @@ def test_signer_from_settings_names_the_missing_variable(monkeypatch):
     token = signer_from_settings(settings).sign("kiosk", "wall", NOW + timedelta(days=1))
     assert signer_from_settings(settings).verify(token, "kiosk", now=NOW) == "wall"
     assert "a-real-secret" not in token
+
+
+def _kiosk_cli(env: dict[str, str]):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "monitoring", "token", "kiosk", "--name",
+                           "sala-crisi", "--days", "2"], capture_output=True, text=True,
+                          timeout=120, check=False, env={**os.environ, **env})
+
+
+def test_cli_prints_a_kiosk_link_that_verifies(monkeypatch):
+    monkeypatch.delenv("SENTINELLA_TOKEN_SECRET", raising=False)
+    secret = "kiosk-secret-for-the-test-123"
+    done = _kiosk_cli({"SENTINELLA_TOKEN_SECRET": secret})
+    assert done.returncode == 0, done.stderr
+    url = done.stdout.strip()
+    assert url.startswith("http://localhost:8501/?kiosk=1&token=") and secret not in url
+    token = url.split("token=", 1)[1]
+    signer = TokenSigner(secret.encode())
+    assert signer.verify(token, "kiosk", now=datetime.now(UTC)) == "sala-crisi"
+    with pytest.raises(TokenError, match="expired"):
+        signer.verify(token, "kiosk", now=datetime.now(UTC) + timedelta(days=2, minutes=1))
+    with pytest.raises(TokenError, match="not valid here"):
+        signer.verify(token, "ack", now=datetime.now(UTC))
+
+
+def test_cli_without_a_secret_names_the_variable(monkeypatch):
+    monkeypatch.delenv("SENTINELLA_TOKEN_SECRET", raising=False)
+    done = _kiosk_cli({})
+    assert done.returncode == 2 and "SENTINELLA_TOKEN_SECRET" in done.stderr
+    assert not done.stdout

@@ -24,7 +24,7 @@ True
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import bcrypt
 import pandas as pd
@@ -38,6 +38,7 @@ __all__ = [
     "authenticate",
     "hash_password",
     "list_users",
+    "login",
     "set_disabled",
     "set_password",
     "set_role",
@@ -47,6 +48,9 @@ __all__ = [
 #: bcrypt cost factor of new hashes (2**12 rounds, ~0.25 s on this machine class).
 BCRYPT_ROUNDS = 12
 MIN_PASSWORD_CHARS = 10
+#: Failed logins of one username that lock it for :data:`LOCKOUT_MINUTES`.
+MAX_FAILED_LOGINS = 5
+LOCKOUT_MINUTES = 15
 #: bcrypt reads at most 72 bytes; longer passwords are refused rather than truncated.
 MAX_PASSWORD_BYTES = 72
 
@@ -67,6 +71,10 @@ WHERE lower(email) = lower(?) AND NOT disabled ORDER BY username LIMIT 1
 """
 SQL_USERS = """
 SELECT username, display_name, role, email, created_at, disabled FROM users ORDER BY username
+"""
+SQL_RECENT_FAILURES = """
+SELECT count(*) FROM audit_log
+WHERE action = 'user.login_failed' AND target_type = 'user' AND target_id = ? AND ts >= ?
 """
 SQL_SET_PASSWORD = "UPDATE users SET password_hash = ? WHERE username = ?"
 SQL_SET_ROLE = "UPDATE users SET role = ? WHERE username = ?"
@@ -113,6 +121,23 @@ def authenticate(store: Store, username: str, password: str) -> User | None:
     if not _check(password, hashed) or disabled:
         return None
     return User(name, role, display or name)
+
+
+def login(store: Store, username: str, password: str, *, now: datetime) -> User | None:
+    """:func:`authenticate` for the login form: audited, and throttled per username.
+
+    After :data:`MAX_FAILED_LOGINS` failures within :data:`LOCKOUT_MINUTES` the name is
+    refused without checking the password until the window has passed.
+    """
+    name = (username or "").strip().lower()[:64]
+    t = naive_utc(now)
+    failures = store.reader().execute(
+        SQL_RECENT_FAILURES, [name, t - timedelta(minutes=LOCKOUT_MINUTES)]).fetchall()[0][0]
+    user = None if failures >= MAX_FAILED_LOGINS else authenticate(store, name, password)
+    with store.transaction() as cur:
+        store.audit(cur, name or "?", "user.login" if user else "user.login_failed", "user",
+                    name, {"locked": failures >= MAX_FAILED_LOGINS} if not user else {}, now)
+    return user
 
 
 def user_by_email(store: Store, email: str) -> User | None:

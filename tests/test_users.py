@@ -118,3 +118,24 @@ def test_cli_adds_lists_and_changes_users(tmp_path):
     actors = {a for (a,) in store.reader().execute("SELECT actor FROM audit_log").fetchall()}
     store.close()
     assert all(a.startswith("cli:") for a in actors)
+
+
+def test_login_is_audited_and_locks_a_name_after_repeated_failures(accounts):
+    from datetime import timedelta
+
+    from monitoring.users import LOCKOUT_MINUTES, MAX_FAILED_LOGINS, login
+
+    assert login(accounts, "anna", PW, now=NOW).role == "operator"
+    for i in range(MAX_FAILED_LOGINS):
+        assert login(accounts, "anna", f"guess number {i}", now=NOW) is None
+    assert login(accounts, "anna", PW, now=NOW) is None  # locked, even with the password
+    assert login(accounts, "boss", PW, now=NOW).role == "admin"  # other names unaffected
+    later = NOW + timedelta(minutes=LOCKOUT_MINUTES, seconds=1)
+    assert login(accounts, "anna", PW, now=later).role == "operator"
+    actions = [a for (a,) in accounts.reader().execute(
+        "SELECT action FROM audit_log WHERE target_id = 'anna' AND action LIKE 'user.login%' "
+        "ORDER BY id").fetchall()]
+    assert actions == ["user.login"] + ["user.login_failed"] * (MAX_FAILED_LOGINS + 1) + [
+        "user.login"]
+    details = accounts.reader().execute("SELECT detail FROM audit_log").fetchall()
+    assert all("guess number" not in d and PW not in d for (d,) in details)

@@ -16,7 +16,7 @@ from monitoring.auth import Role, User
 from monitoring.i18n import Translator
 from monitoring.tokens import TokenError, signer_from_settings
 from monitoring.ui.runtime import get_monitor
-from monitoring.users import authenticate, user_by_email
+from monitoring.users import login, user_by_email
 
 ANONYMOUS = User("anonymous", "viewer", "—")
 
@@ -76,7 +76,7 @@ def login_panel() -> None:
         password = st.text_input(tr("users.password"), type="password", max_chars=200)
         submitted = st.form_submit_button(tr("login.submit"))
     if submitted:
-        found = authenticate(get_monitor().store, username, password)
+        found = login(get_monitor().store, username, password, now=datetime.now(UTC))
         if found is None:
             st.error(tr("login.failed"))
         else:

@@ -267,11 +267,19 @@ class Smtp(_Model):
     password_env: str | None = None
     sender: str = "sentinella@localhost"
     timeout_seconds: float = Field(10.0, gt=0, le=300)
+    ca_file: str | None = None
 
     @field_validator("username_env", "password_env")
     @classmethod
     def _env(cls, value: str | None) -> str | None:
         return _env_name(value, "smtp credentials")
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_file(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"ca_file {value!r} is not a readable file")
+        return value
 
 
 class Notify(_Model):

@@ -100,14 +100,15 @@ def send_email(n: Notification, settings: Settings, to: str) -> None:
             raise PermanentDeliveryError(f"{where}: the secret {missing} is not set")
     msg = build_email(n, settings, to)
     try:
+        context = ssl.create_default_context(cafile=cfg.ca_file)
         if cfg.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_seconds,
-                                                    context=ssl.create_default_context())
+                                                    context=context)
         else:
             client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout_seconds)
         with client:
             if cfg.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=context)
             if username and password:
                 client.login(username, password)
             client.send_message(msg)

@@ -258,6 +258,12 @@ def cmd_user(args: argparse.Namespace) -> int:
             users.set_role(store, actor, args.username, args.role, now=now)
         elif args.action in ("disable", "enable"):
             users.set_disabled(store, actor, args.username, args.action == "disable", now=now)
+        elif args.action == "demo":
+            for name, password in users.add_demo_accounts(store, actor, now=now).items():
+                print(f"{name}\t{password}")
+            print("demo accounts created: note the passwords now, they are shown only once",
+                  file=sys.stderr)
+            return 0
         else:
             print(users.list_users(store).to_string(index=False))
             return 0
@@ -360,14 +366,16 @@ def build_parser() -> argparse.ArgumentParser:
     rt.set_defaults(func=cmd_retention)
 
     us = sub.add_parser("user", help="dashboard accounts: add, list, disable, enable, "
-                        "passwd, role")
+                        "passwd, role, demo")
     usub = us.add_subparsers(dest="action", required=True)
     for action, hlp in (("add", "create an account"), ("list", "list the accounts"),
                         ("disable", "disable an account"), ("enable", "enable it again"),
-                        ("passwd", "set a new password"), ("role", "change the role")):
+                        ("passwd", "set a new password"), ("role", "change the role"),
+                        ("demo", ("create the demo accounts admin, anna (operator) and wall "
+                         "(viewer) in an empty database, printing their passwords"))):
         ua = usub.add_parser(action, help=hlp)
         common(ua)
-        if action != "list":
+        if action not in ("list", "demo"):
             ua.add_argument("username")
         if action in ("add", "role"):
             ua.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])

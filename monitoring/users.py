@@ -33,7 +33,9 @@ from monitoring.auth import ROLES, User, require
 from monitoring.store import Store, naive_utc
 
 __all__ = [
+    "DEMO_ACCOUNTS",
     "UserError",
+    "add_demo_accounts",
     "add_user",
     "authenticate",
     "hash_password",
@@ -174,6 +176,30 @@ def add_user(store: Store, actor: User, username: str, role: str, password: str,
                                       (email or "").strip()[:320] or None, naive_utc(now)])
         store.audit(cur, actor.username, "user.add", "user", name, {"role": role}, now)
     return User(name, role, display)  # type: ignore[arg-type]
+
+
+#: The demo's accounts: one per role.
+DEMO_ACCOUNTS = (("admin", "admin", "Admin"), ("anna", "operator", "Anna (operatrice)"),
+                 ("wall", "viewer", "Sala crisi"))
+
+
+def add_demo_accounts(store: Store, actor: User, *, now: datetime,
+                      rounds: int | None = None) -> dict[str, str]:
+    """Create :data:`DEMO_ACCOUNTS` with random passwords, returned once (admin only).
+
+    Refused when any account already exists, so it can never reset a real installation.
+    """
+    import secrets
+
+    require(actor, "admin")
+    if len(list_users(store)):
+        raise UserError("accounts already exist: demo accounts are only for an empty database")
+    passwords = {}
+    for name, role, display in DEMO_ACCOUNTS:
+        passwords[name] = secrets.token_urlsafe(12)
+        add_user(store, actor, name, role, passwords[name], now=now, display_name=display,
+                 rounds=rounds)
+    return passwords
 
 
 def _change(store: Store, actor: User, username: str, sql: str, value: object, action: str,

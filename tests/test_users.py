@@ -139,3 +139,19 @@ def test_login_is_audited_and_locks_a_name_after_repeated_failures(accounts):
         "user.login"]
     details = accounts.reader().execute("SELECT detail FROM audit_log").fetchall()
     assert all("guess number" not in d and PW not in d for (d,) in details)
+
+
+def test_cli_demo_accounts_once_per_database(tmp_path):
+    db = str(tmp_path / "demo.duckdb")
+    cmd = [sys.executable, "-m", "monitoring", "user", "demo", "--db", db]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    passwords = dict(line.split("\t") for line in done.stdout.splitlines())
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert again.returncode == 2 and "already exist" in again.stderr
+    from monitoring.store import Store
+
+    store = Store(db)
+    roles = {name: authenticate(store, name, pw).role for name, pw in passwords.items()}
+    store.close()
+    assert roles == {"admin": "admin", "anna": "operator", "wall": "viewer"}

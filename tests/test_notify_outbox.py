@@ -45,6 +45,7 @@ def test_email_and_webhook_arrive_with_context_and_the_link_acknowledges(fresh_d
     assert [(c, s) for c, s, *_ in _outbox(fresh_db)] == [("email", "sent"), ("webhook", "sent")]
     (mail,) = smtp.messages
     assert mail["To"] == "director@lumea.example" and "Crisi reputazionale" in mail["Subject"]
+    assert mail["Message-ID"] == "<esc-1-email@localhost>"  # the same on every attempt
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     for body in (text, html):

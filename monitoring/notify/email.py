@@ -2,7 +2,7 @@
 
 The message has a plain-text and an HTML part with the alert's context, the sample
 posts (personal data already masked, and HTML-escaped here: mention text is untrusted),
-a link to the dashboard and the acknowledgement link.  The idempotency key travels as
+a link to the dashboard and the acknowledgement link.  The idempotency key travels in
 the ``Message-ID`` and an ``X-Sentinella-Key`` header, so a mail system can recognise a
 retry.  The SMTP password comes from the environment variable named by
 ``smtp.password_env`` and never appears in an error.
@@ -15,8 +15,8 @@ Examples
 ...     "level": 1, "lang": "en", "alert": {"kind": "reputation_crisis", "stream": "lumea",
 ...     "severity": 8, "samples": [{"author": "@x", "text": "<b>boo</b>"}]}}, "http://h/ack?t")
 >>> msg = build_email(n, load_settings(), "ceo@example.com")
->>> msg["Subject"], msg["X-Sentinella-Key"]
-('[Sentinella] Reputation crisis on lumea (severity 8/10)', 'esc-7-email')
+>>> msg["Subject"], msg["X-Sentinella-Key"], msg["Message-ID"]
+('[Sentinella] Reputation crisis on lumea (severity 8/10)', 'esc-7-email', '<esc-7-email@localhost>')
 >>> "&lt;b&gt;boo&lt;/b&gt;" in msg.get_body(("html",)).get_content()
 True
 """
@@ -27,7 +27,6 @@ import html
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 from monitoring.config import Settings, lookup_secret
 from monitoring.i18n import Translator
@@ -80,7 +79,8 @@ def build_email(n: Notification, settings: Settings, to: str) -> EmailMessage:
     msg["Subject"] = tr("notify.subject", headline=headline(n, tr))
     msg["From"] = settings.smtp.sender
     msg["To"] = to
-    msg["Message-ID"] = make_msgid(idstring=n.key, domain="sentinella.local")
+    domain = settings.smtp.sender.rpartition("@")[2] or "sentinella.local"
+    msg["Message-ID"] = f"<{n.key}@{domain}>"  # the same on every retry
     msg["X-Sentinella-Key"] = n.key
     msg.set_content("\n".join(plain))
     msg.add_alternative("<html><body>" + "\n".join(parts) + "</body></html>", subtype="html")

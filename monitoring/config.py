@@ -300,6 +300,7 @@ class Auth(_Model):
     ack_token_hours: float = Field(24.0, gt=0, le=24 * 30)
     kiosk_token_days: float = Field(365.0, gt=0, le=3_650)
     oidc: bool = False
+    require_login: bool = False
 
     @field_validator("token_secret_env")
     @classmethod

@@ -21,7 +21,7 @@ PAGES = Path(__file__).resolve().parent.parent / "pages"
 
 
 @pytest.fixture
-def monitor(tmp_path, monkeypatch):
+def monitor(tmp_path, monkeypatch, request):
     from monitoring.ui.runtime import get_monitor
 
     with SmtpSink() as smtp:
@@ -34,6 +34,7 @@ port = {smtp.port}
 interval_seconds = 0.2
 [auth]
 token_secret_env = "{SECRET_ENV}"
+{getattr(request, "param", "")}
 """
         cfg = tmp_path / "pages.toml"
         cfg.write_text(text)
@@ -138,3 +139,35 @@ def test_users_page_is_for_admins_only(monitor, user, allowed):
     assert not at.exception
     assert bool(at.dataframe) is allowed
     assert bool(at.warning) is not allowed
+
+
+def _viewer_page() -> None:
+    import streamlit as st
+
+    from monitoring.ui.session import require_page
+
+    st.write(f"wall for {require_page('viewer').username}")
+
+
+@pytest.mark.parametrize("monitor", ["require_login = true"], indirect=True)
+@pytest.mark.parametrize(("kiosk", "shown"), [
+    (None, None), ("forged", None), ("valid", "wall for kiosk:sala"),
+])
+def test_require_login_hides_the_wall_from_anonymous_sessions(monitor, kiosk, shown):
+    at = AppTest.from_function(_viewer_page, default_timeout=60)
+    if kiosk:
+        signer = TokenSigner((SECRET if kiosk == "valid" else "x" * 20).encode())
+        at.query_params["kiosk"] = "1"
+        at.query_params["token"] = signer.sign("kiosk", "sala",
+                                               datetime.now(UTC) + timedelta(days=1))
+    at.run()
+    assert not at.exception
+    if shown:
+        assert [m.value for m in at.markdown] == [shown] and not at.warning
+    else:
+        assert "kiosk link" in at.warning[0].value and not at.markdown
+
+
+def test_without_require_login_anonymous_sessions_see_the_wall(monitor):
+    at = AppTest.from_function(_viewer_page, default_timeout=60).run()
+    assert [m.value for m in at.markdown] == ["wall for anonymous"]

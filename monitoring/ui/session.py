@@ -101,8 +101,13 @@ def require_page(role: Role) -> User:
     """Stop the page (with a message) unless the session's user has at least ``role``.
 
     Pages call this first; the action functions check the role again on the server side.
+    With ``auth.require_login`` an anonymous session sees nothing, not even the wall: it
+    needs a login or a kiosk link.
     """
     user = current_user()
+    if user is ANONYMOUS and get_monitor().settings.auth.require_login:
+        st.warning(translator()("login.required"))
+        st.stop()
     if not user.can(role):
         tr = translator()
         st.warning(tr("auth.role_required", role=tr(f"role.{role}")))

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import html
 import json
-import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +28,7 @@ from monitoring.sources.base import FetchResult, Rejected, SourceError
 from monitoring.sources.http import check_response, read_body, safe_url, session
 from monitoring.sources.match import StreamMatcher
 from monitoring.sources.options import Options, default_stream
+from monitoring.sources.text import plain_text
 
 if TYPE_CHECKING:
     from monitoring.config import Settings, SourceConfig
@@ -37,17 +36,6 @@ if TYPE_CHECKING:
 OPTIONS = {"urls", "match_keywords", "timeout_seconds"}
 #: Entry ids remembered per feed (a feed rarely lists more).
 MAX_SEEN = 1_000
-_TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
-
-
-def plain_text(fragment: str, limit: int = 4_000) -> str:
-    """Visible text of an HTML fragment (tags dropped, entities decoded, spaces folded).
-
-    >>> plain_text("<p>Bolletta <b>doppia</b> &amp; niente rimborso</p>")
-    'Bolletta doppia & niente rimborso'
-    """
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment[: limit * 4]))).strip()[:limit]
 
 
 class RssSource:

@@ -27,6 +27,7 @@ SOURCE_MODULES: dict[str, str] = {
     "rss": "rss",
     "mastodon": "mastodon",
     "x": "x",
+    "bluesky": "bluesky",
 }
 
 

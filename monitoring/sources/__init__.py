@@ -28,6 +28,7 @@ SOURCE_MODULES: dict[str, str] = {
     "mastodon": "mastodon",
     "x": "x",
     "bluesky": "bluesky",
+    "reddit": "reddit",
 }
 
 

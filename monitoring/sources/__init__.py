@@ -29,6 +29,7 @@ SOURCE_MODULES: dict[str, str] = {
     "x": "x",
     "bluesky": "bluesky",
     "reddit": "reddit",
+    "imap": "imap",
 }
 
 

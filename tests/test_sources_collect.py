@@ -150,3 +150,24 @@ def test_last_item_time_is_kept(tmp_path):
     row = monitor.store.source_status().iloc[0]
     assert row["last_item_at"].to_pydatetime() == START.replace(tzinfo=None)
     assert row["items_fetched"] == 1
+
+
+def test_the_example_settings_load_and_every_source_is_built_or_not_configured(tmp_path,
+                                                                                 monkeypatch):
+    from pathlib import Path
+
+    from monitoring.config import load_settings
+    from monitoring.sources import SOURCE_MODULES
+
+    for env in ("X_BEARER_TOKEN", "REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "IMAP_USER",
+                "IMAP_PASSWORD"):
+        monkeypatch.delenv(env, raising=False)
+    settings = load_settings(Path(__file__).parent.parent / "data" / "sources.example.toml")
+    assert {s.kind for s in settings.sources} <= set(SOURCE_MODULES)
+    monitor = Monitor(settings, Store(tmp_path / "db.duckdb"))
+    assert sorted(monitor.sources) == ["bluesky", "callcentre", "forum", "mastodon"]
+    states = {f.source: f.state for f in freshness(monitor.store.source_status(), START, 15,
+                                                   settings.sources)}
+    assert states == {"x": "not_configured", "reddit": "not_configured",
+                      "mailbox": "not_configured", "mastodon": "waiting", "bluesky": "waiting",
+                      "forum": "waiting", "callcentre": "waiting"}

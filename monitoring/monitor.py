@@ -169,11 +169,17 @@ class Monitor:
             return None
         return self.store_fetch(name, result, now)
 
-    def store_fetch(self, name: str, result: FetchResult, now: datetime) -> IngestResult:
-        """Enrich a fetch result and store it with its cursor and rejects; record health."""
+    def store_fetch(self, name: str, result: FetchResult, now: datetime,
+                    health: bool = True) -> IngestResult:
+        """Enrich a fetch result and store it with its cursor and rejects; record health.
+
+        ``health=False`` for one-off imports, which are not sources the wall watches.
+        """
         frame = self.ticket_due.add_columns(self.enricher.enrich(result.mentions))
         rejected = [(r.payload, r.reason) for r in result.rejected]
         outcome = self.store.ingest(name, frame, result.cursor, rejected, now=now)
+        if not health:
+            return outcome
         self.store.record_success(name, outcome.inserted, now, detail=result.detail)
         until = now + timedelta(seconds=result.retry_after) if result.retry_after else None
         if result.state != "ok":

@@ -80,11 +80,11 @@ def test_import_resumes_after_a_crash_without_gap_or_duplicate(tmp_path):
     real = monitor.store_fetch
     calls = []
 
-    def crash_on_second_batch(*args):
+    def crash_on_second_batch(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("power cut")
-        return real(*args)
+        return real(*args, **kwargs)
 
     monitor.store_fetch = crash_on_second_batch
     with pytest.raises(RuntimeError):
@@ -127,6 +127,7 @@ def test_cli_import_prints_progress_and_writes_rejected_report(tmp_path):
     assert "0 imported" in again.stderr
     store = Store(tmp_path / "db.duckdb", read_only=True)
     assert store.count_mentions() == 2 and store.quarantined("calls") == 2
+    assert "calls" not in set(store.source_health()["source"])  # not a watched source
 
 
 @pytest.mark.parametrize("options,message", [

@@ -162,7 +162,7 @@ def import_file(monitor: Monitor, source: FileSource,
     while True:
         now = datetime.now(UTC)
         result = source.fetch(cursor, now)
-        outcome = monitor.store_fetch(source.name, result, now)
+        outcome = monitor.store_fetch(source.name, result, now, health=False)
         report.inserted += outcome.inserted
         report.duplicates += outcome.duplicates
         report.rejected += [(r.reason, r.payload) for r in result.rejected]

@@ -171,3 +171,23 @@ def test_the_example_settings_load_and_every_source_is_built_or_not_configured(t
     assert states == {"x": "not_configured", "reddit": "not_configured",
                       "mailbox": "not_configured", "mastodon": "waiting", "bluesky": "waiting",
                       "forum": "waiting", "callcentre": "waiting"}
+
+
+@pytest.mark.parametrize("lang,state,failures", [
+    ("it", "in pausa (limite di richieste)", 1),
+    ("en", "paused (rate limit)", 1),
+])
+def test_status_table_for_the_settings_page(tmp_path, lang, state, failures):
+    from monitoring.i18n import Translator
+    from monitoring.sources.health import status_table
+
+    monitor, _, _ = monitor_with(tmp_path, [
+        SourceError("rate limited (HTTP 429)", retry_after=120, state="rate_limited")])
+    monitor.collect("s")
+    tr = Translator(lang, "UTC")
+    table = status_table(monitor.store.source_status(), monitor.clock.now(), 15, ["s", "x"], tr)
+    first = table.iloc[0].tolist()
+    assert first[:2] == ["s", state] and first[3] == "rate limited (HTTP 429)"
+    assert first[5] == failures and first[6] == tr.datetime(START.replace(minute=2))
+    assert table.iloc[1, 1] == tr("source.state.waiting")
+    assert table.columns[0] == tr("source.col.source")

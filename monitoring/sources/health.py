@@ -20,6 +20,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from monitoring.config import SourceConfig
+    from monitoring.i18n import Translator
 
 #: Health states that turn the indicator red.
 RED_STATES = frozenset({"failing", "silent", "budget_exhausted"})
@@ -102,3 +103,48 @@ def _budget(row: dict) -> str:
     if used is None or limit is None or pd.isna(used) or pd.isna(limit):
         return ""
     return f"read budget {int(used)}/{int(limit)}"
+
+
+#: Columns of :func:`status_table` (message keys ``source.col.<name>``).
+STATUS_COLUMNS = ("source", "state", "last_success", "detail", "items_fetched",
+                  "consecutive_failures", "next_attempt_at", "last_item_at")
+
+
+def status_table(status: pd.DataFrame, now: datetime, silent_after_minutes: float,
+                 sources: Sequence[SourceConfig] | Sequence[str], tr: Translator
+                 ) -> pd.DataFrame:
+    """The per-source health for the settings page, translated, one row per source.
+
+    ``status`` is ``Store.source_status()``; times are shown in the translator's zone.
+
+    >>> from monitoring.i18n import Translator
+    >>> h = pd.DataFrame([{"source": "rss", "state": "ok", "last_success": datetime(2026, 1, 1),
+    ...                    "items_fetched": 12, "detail": ""}])
+    >>> t = status_table(h, datetime(2026, 1, 1, 0, 5), 15, ["rss", "x"], Translator("en", "UTC"))
+    >>> t.iloc[:, :2].values.tolist()
+    [['rss', 'feeding'], ['x', 'waiting for data']]
+    """
+    rows = {r["source"]: r for r in status.to_dict("records")} if len(status) else {}
+    out = []
+    for f in freshness(status, now, silent_after_minutes, sources):
+        row = rows.get(f.source, {})
+        out.append({
+            "source": f.source,
+            "state": tr(f"source.state.{f.state}"),
+            "last_success": _shown(f.last_success, tr),
+            "detail": f.detail,
+            "items_fetched": int(row.get("items_fetched") or 0),
+            "consecutive_failures": int(_number(row.get("consecutive_failures"))),
+            "next_attempt_at": _shown(_time(row.get("next_attempt_at")), tr),
+            "last_item_at": _shown(_time(row.get("last_item_at")), tr),
+        })
+    frame = pd.DataFrame(out, columns=list(STATUS_COLUMNS))
+    return frame.rename(columns={c: tr(f"source.col.{c}") for c in STATUS_COLUMNS})
+
+
+def _shown(ts: datetime | None, tr: Translator) -> str:
+    return tr.datetime(ts) if ts is not None else ""
+
+
+def _number(value: object) -> float:
+    return 0.0 if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
 """A small IMAP4rev1 server on loopback for the mailbox source tests.
 
 It speaks the part of the protocol a read-only poller uses: CAPABILITY, LOGIN,
-EXAMINE/SELECT, UID SEARCH (UID ranges and ALL), UID FETCH of BODY.PEEK[] and
+EXAMINE/SELECT, UID SEARCH (UID ranges, SINCE), UID FETCH of BODY.PEEK[] and
 INTERNALDATE, NOOP and LOGOUT, over a real TCP socket.
 """
 
@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass
@@ -86,6 +87,12 @@ class _Handler(socketserver.StreamRequestHandler):
         if sub.upper() == "SEARCH":
             m = re.search(r"UID (\S+)", rest, re.IGNORECASE)
             found = _uid_set(m.group(1), uids) if m else uids
+            since = re.search(r"SINCE (\S+)", rest, re.IGNORECASE)
+            if since:
+                day = datetime.strptime(since.group(1).strip('"'), "%d-%b-%Y").date()
+                dates = {u: datetime.strptime(d[:11], "%d-%b-%Y").date()
+                         for u, d, _ in box.messages}
+                found = [u for u in found if dates[u] >= day]
             self.send(f"* SEARCH {' '.join(map(str, found))}\r\n{tag} OK SEARCH completed\r\n")
         elif sub.upper() == "FETCH":
             spec = rest.split(" ", 1)[0]

@@ -136,3 +136,17 @@ def test_missing_credentials_and_bad_options():
         bad = settings_with({"name": "mail", "kind": "imap", "credentials": {
             "username": "SENTINELLA_TEST_IMAP_USER", "password": "SENTINELLA_TEST_IMAP_PASSWORD"}})
         build_source(bad.sources[0], bad, SECRETS)
+
+
+def test_first_run_reads_only_recent_mail_then_everything_new():
+    box = mailbox("mail_bolletta.eml")
+    box.messages.insert(0, (90, "10-Jan-2026 08:00:00 +0100", crlf("mail_html_only.eml")))
+    with imap_server(box) as port:
+        src = source(port)
+        first = src.fetch(None, NOW)
+        assert "UID SEARCH UID 1:* SINCE 28-Feb-2026" in box.commands
+        box.messages.append((102, "12-Jan-2026 08:00:00 +0100", crlf("mail_newer.eml")))
+        later = src.fetch(first.cursor, NOW)
+    assert [m.source_id for m in first.mentions] == ["<20260302090105.4412@example.it>"]
+    assert json.loads(first.cursor)["last_uid"] == 101
+    assert [m.source_id for m in later.mentions] == ["<contatore-5521@example.net>"]

@@ -138,3 +138,13 @@ def test_reddit_needs_subreddits_or_search():
     settings = reddit_settings("http://127.0.0.1:9", subreddits=[])
     with pytest.raises(ConfigError, match="'subreddits' or 'search'"):
         source(settings)
+
+
+def test_items_older_than_max_age_end_the_read():
+    with loopback() as srv:
+        token(srv)
+        srv.add(NEW, listing("reddit_new_page1"), listing("reddit_new_page2"))
+        result = source(reddit_settings(srv.url, max_age_hours=0.01)).fetch(None, NOW)
+    # 36 seconds: 10:04:50 and 10:04:30 are kept, 10:04:20 ends the listing
+    assert [m.source_id for m in result.mentions] == ["t3_1j0005", "t3_1j0003"]
+    assert result.rejected == []

@@ -153,3 +153,12 @@ def test_bad_rss_options_fail_loudly(options, message):
     settings = settings_with({"name": "forum", "kind": "rss", "options": options})
     with pytest.raises(ConfigError, match=message):
         source_for(settings)
+
+
+def test_entries_older_than_max_age_are_skipped_but_remembered():
+    with loopback() as srv:
+        srv.add("/feed.rss", Reply(fixture("rss_forum.xml"), headers=RSS))
+        result = source_for(rss_settings(srv.url + "/feed.rss", max_age_hours=12)).fetch(
+            None, NOW)
+    assert [m.source_id for m in result.mentions] == ["forum-8812", "forum-8810"]
+    assert "forum-8790" in json.loads(result.cursor)[srv.url + "/feed.rss"]["seen"]

@@ -17,7 +17,7 @@ import email
 import email.policy
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from monitoring.config import Settings, SourceConfig
 
 OPTIONS = {"host", "port", "ssl", "folder", "max_messages", "match_keywords",
-           "timeout_seconds"}
+           "timeout_seconds", "backfill_days"}
 
 
 class ImapSource:
@@ -52,8 +52,9 @@ class ImapSource:
                  port: int | None = None, use_ssl: bool = True, folder: str = "INBOX",
                  max_messages: int = 200, matcher: StreamMatcher | None = None,
                  timeout: float = 30.0, max_text_chars: int = 4_000,
-                 credential_names: str = "the mailbox credentials"):
+                 credential_names: str = "the mailbox credentials", backfill_days: float = 2.0):
         self.name = name
+        self.backfill_days = backfill_days
         self.host = host
         self.port = port or (993 if use_ssl else 143)
         self.use_ssl = use_ssl
@@ -83,9 +84,14 @@ class ImapSource:
                                       f"{self.credential_names}") from None
                 info = client.select_folder(self.folder, readonly=True)
                 uidvalidity = int(info.get(b"UIDVALIDITY", 0))
-                if validity is not None and uidvalidity != validity:
+                criteria: list[Any] = ["UID", f"{last_uid + 1}:*"]
+                if validity is None and self.backfill_days:
+                    # first run: the recent mail only, not the whole history of the folder
+                    criteria += ["SINCE", (now - timedelta(days=self.backfill_days)).date()]
+                elif uidvalidity != validity:
                     last_uid = 0  # the folder was renumbered: read it again
-                uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"])
+                    criteria = ["UID", "1:*"]
+                uids = sorted(u for u in client.search(criteria)
                               if u > last_uid)[: self.max_messages]
                 fetched = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"]) if uids else {}
         except SourceError:
@@ -174,7 +180,8 @@ def from_config(cfg: SourceConfig, settings: Settings,
     for one).  Options: ``host`` (required), ``port`` (default 993, or 143 without
     SSL), ``ssl`` (default true), ``folder`` (default INBOX), ``max_messages`` per fetch
     (default 200), ``match_keywords`` (default false: every e-mail belongs to the
-    source's stream), ``timeout_seconds``.
+    source's stream), ``timeout_seconds``, ``backfill_days`` (first run: mail of the last
+    N days only; default 2; 0 reads the whole folder).
     """
     opts = Options(cfg, OPTIONS)
     creds = credentials(cfg, secrets, ["username", "password"])
@@ -186,4 +193,5 @@ def from_config(cfg: SourceConfig, settings: Settings,
                       default_stream(cfg, settings), port, opts.bool("ssl", True),
                       opts.str("folder", "INBOX"), opts.int("max_messages", 200, minimum=1),
                       matcher, opts.float("timeout_seconds", 30.0, minimum=1.0),
-                      settings.app.max_text_chars, names)
+                      settings.app.max_text_chars, names,
+                      opts.float("backfill_days", 2.0))

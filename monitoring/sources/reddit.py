@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from monitoring.config import Settings, SourceConfig
 
 OPTIONS = {"subreddits", "search", "comments", "max_items", "match_keywords", "user_agent",
-           "oauth_url", "reddit_url"}
+           "oauth_url", "reddit_url", "max_age_hours"}
 DEFAULT_USER_AGENT = "python:sentinella-monitor:1.0 (crisis monitoring)"
 
 
@@ -49,8 +49,10 @@ class RedditSource:
                  stream: str, matcher: StreamMatcher | None = None,
                  search: list[str] | None = None, comments: bool = False,
                  max_items: int = 100, user_agent: str = DEFAULT_USER_AGENT,
-                 urls: Mapping[str, str] | None = None, max_text_chars: int = 4_000):
+                 urls: Mapping[str, str] | None = None, max_text_chars: int = 4_000,
+                 max_age_hours: float = 72.0):
         self.name = name
+        self.max_age_seconds = max_age_hours * 3600.0
         self.subreddits = "+".join(subreddits)
         self.search = list(search or [])
         self.comments = comments
@@ -87,7 +89,7 @@ class RedditSource:
         for key in self.keys():
             pos = positions.get(key, {})
             try:
-                new_pos, full = self._read(key, pos, mentions, rejected)
+                new_pos, full = self._read(key, pos, mentions, rejected, now)
             except SourceError as exc:
                 if not mentions and not rejected:
                     raise
@@ -102,8 +104,10 @@ class RedditSource:
                            detail="; ".join(notes))
 
     def _read(self, key: str, pos: dict[str, Any], mentions: list[Mention],
-              rejected: list[Rejected]) -> tuple[dict[str, Any], bool]:
+              rejected: list[Rejected], now: datetime) -> tuple[dict[str, Any], bool]:
         since = float(pos.get("ts", 0.0))
+        if self.max_age_seconds:  # older items are not news any more (e.g. a first run)
+            since = max(since, now.timestamp() - self.max_age_seconds)
         seen = set(pos.get("ids", []))
         newest, newest_ids, count = since, set(seen), 0
         try:
@@ -198,7 +202,8 @@ def from_config(cfg: SourceConfig, settings: Settings,
     Options: ``subreddits`` (names without ``r/``), ``search`` (queries), ``comments``
     (also read new comments; default false), ``max_items`` per listing and fetch
     (default 100), ``match_keywords`` (default true: keep only items naming a stream's
-    keyword), ``user_agent`` (Reddit asks for a descriptive one).
+    keyword), ``user_agent`` (Reddit asks for a descriptive one), ``max_age_hours``
+    (default 72: older items are skipped, e.g. on the first run; 0 keeps everything).
     """
     opts = Options(cfg, OPTIONS)
     subreddits = [s.removeprefix("r/") for s in opts.list("subreddits", [])]
@@ -214,4 +219,4 @@ def from_config(cfg: SourceConfig, settings: Settings,
                         opts.bool("comments", False),
                         opts.int("max_items", 100, minimum=1),
                         opts.str("user_agent", DEFAULT_USER_AGENT), urls,
-                        settings.app.max_text_chars)
+                        settings.app.max_text_chars, opts.float("max_age_hours", 72.0))

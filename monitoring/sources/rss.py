@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import feedparser
@@ -33,7 +33,7 @@ from monitoring.sources.text import plain_text
 if TYPE_CHECKING:
     from monitoring.config import Settings, SourceConfig
 
-OPTIONS = {"urls", "match_keywords", "timeout_seconds"}
+OPTIONS = {"urls", "match_keywords", "timeout_seconds", "max_age_hours"}
 #: Entry ids remembered per feed (a feed rarely lists more).
 MAX_SEEN = 1_000
 
@@ -61,8 +61,9 @@ class RssSource:
 
     def __init__(self, name: str, urls: list[str], stream: str,
                  matcher: StreamMatcher | None = None, timeout: float = 20.0,
-                 max_text_chars: int = 4_000):
+                 max_text_chars: int = 4_000, max_age_hours: float = 72.0):
         self.name = name
+        self.max_age = timedelta(hours=max_age_hours) if max_age_hours else None
         self.urls = urls
         self.stream = stream
         self.matcher = matcher
@@ -134,6 +135,8 @@ class RssSource:
             ids.append(mention.source_id)
             if mention.source_id in seen or not mention.stream:
                 continue
+            if self.max_age is not None and mention.ts < now - self.max_age:
+                continue  # an old entry (first fetch of a feed): not news any more
             mentions.append(mention)
         feed_state["seen"] = ids[:MAX_SEEN]
         return mentions, rejected
@@ -173,7 +176,9 @@ def from_config(cfg: SourceConfig, settings: Settings) -> RssSource:
 
     Options: ``urls`` (required; feed URLs), ``match_keywords`` (default false: every
     entry belongs to the source's stream; true: keep only entries naming a stream's
-    keyword, e.g. for general news feeds), ``timeout_seconds`` (default 20).
+    keyword, e.g. for general news feeds), ``timeout_seconds`` (default 20),
+    ``max_age_hours`` (default 72; older entries are skipped, so that the first fetch of a
+    feed does not open tickets for old posts; 0 keeps everything).
     """
     opts = Options(cfg, OPTIONS)
     urls = opts.list("urls")
@@ -184,4 +189,5 @@ def from_config(cfg: SourceConfig, settings: Settings) -> RssSource:
                                                                      False) else None
     return RssSource(cfg.name, urls, default_stream(cfg, settings), matcher,
                      timeout=opts.float("timeout_seconds", 20.0, minimum=1.0),
-                     max_text_chars=settings.app.max_text_chars)
+                     max_text_chars=settings.app.max_text_chars,
+                     max_age_hours=opts.float("max_age_hours", 72.0))

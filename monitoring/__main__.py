@@ -1,4 +1,4 @@
-"""Command line: ``python -m monitoring {run,demo,replay,evaluate,bench} --help``."""
+"""Command line: ``python -m monitoring {run,demo,replay,import,evaluate,bench} --help``."""
 
 from __future__ import annotations
 
@@ -120,6 +120,44 @@ def cmd_replay(args: argparse.Namespace) -> int:
     rejected = store.quarantined(args.name)
     print(f"replay done: {total} rows, {store.count_mentions()} mentions stored, "
           f"{rejected} rejected (see the quarantine table)", file=sys.stderr)
+    store.close()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from monitoring.monitor import Monitor
+    from monitoring.sources.base import SourceError
+    from monitoring.sources.file import FileSource, import_file
+    from monitoring.sources.replay import parse_mapping
+
+    settings, store = _open(args)
+    try:
+        columns = parse_mapping(args.map)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    source = FileSource(args.name, args.file, args.stream or settings.streams[0].id, columns,
+                        batch=args.batch, fmt=args.format, delimiter=args.delimiter,
+                        ts_format=args.ts_format)
+    monitor = Monitor(settings, store)
+    monitor.sources = {args.name: source}
+    try:
+        with tqdm(total=len(source), unit="rows", file=sys.stderr, desc="import") as bar:
+            report = import_file(monitor, source,
+                                 progress=lambda done, total: bar.update(done - bar.n))
+    except SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        store.close()
+        return 1
+    print(f"import done: {report.summary()}", file=sys.stderr)
+    if report.rejected:
+        for reason, _ in report.rejected[:10]:
+            print(f"  rejected {reason}", file=sys.stderr)
+        if args.report:
+            report.write_rejected(args.report)
+            print(f"rejected rows written to {args.report}", file=sys.stderr)
     store.close()
     return 0
 
@@ -330,6 +368,23 @@ def build_parser() -> argparse.ArgumentParser:
                     help="data seconds per real second (default 0 = as fast as possible)")
     rp.add_argument("--batch", type=int, default=5_000, help="rows per transaction")
     rp.set_defaults(func=cmd_replay)
+
+    im = sub.add_parser("import", help="import a CSV/JSONL file (exports, call-centre logs) "
+                        "with column mapping, a progress bar and a report of rejected rows")
+    common(im)
+    im.add_argument("file", help="CSV or JSONL file")
+    im.add_argument("--stream", help="stream id for rows without a stream column "
+                    "(default: the first stream)")
+    im.add_argument("--name", default="import", help="source name (cursor key; default import)")
+    im.add_argument("--format", choices=["csv", "jsonl"], help="default: from the extension")
+    im.add_argument("--map", help="column mapping FIELD=COLUMN,... over the defaults "
+                    "id,ts,author,text,author_reach,lang,url,stream")
+    im.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
+    im.add_argument("--ts-format", help="strptime format of the timestamps, e.g. "
+                    "'%%d/%%m/%%Y %%H:%%M' (default ISO 8601 or epoch seconds)")
+    im.add_argument("--report", help="write the rejected rows (reason, row) to this CSV file")
+    im.add_argument("--batch", type=int, default=5_000, help="rows per transaction")
+    im.set_defaults(func=cmd_import)
 
     e = sub.add_parser("evaluate", help="evaluate detectors and classifiers on labelled data")
     esub = e.add_subparsers(dest="dataset", required=True)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import time as _time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pandas as pd
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitoring.alerts import Decision, StreamDetectors, top_terms
@@ -82,6 +84,29 @@ class AlertChange:
         }, ensure_ascii=False)
 
 
+#: Longest wait between two attempts of a failing source.
+MAX_BACKOFF_SECONDS = 3_600.0
+
+
+def backoff_seconds(failures: int, interval: float, cap: float = MAX_BACKOFF_SECONDS) -> float:
+    """Wait after ``failures`` consecutive failures: the interval, doubled each time, capped.
+
+    >>> [backoff_seconds(n, 60) for n in (1, 2, 3)], backoff_seconds(30, 60)
+    ([60.0, 120.0, 240.0], 3600.0)
+    """
+    return float(min(cap, interval * 2 ** min(max(failures - 1, 0), 30)))
+
+
+def _saved_waits(store: Store) -> dict[str, datetime]:
+    """Waits recorded before a restart (a rate limit outlives the process)."""
+    waits: dict[str, datetime] = {}
+    for row in store.source_status().to_dict("records"):
+        t = row.get("next_attempt_at")
+        if t is not None and not pd.isna(t):
+            waits[row["source"]] = utc(pd.Timestamp(t).to_pydatetime())
+    return waits
+
+
 class Monitor:
     """Run the pipeline for a configuration.
 
@@ -96,7 +121,8 @@ class Monitor:
     """
 
     def __init__(self, settings: Settings, store: Store, clock: Clock | None = None,
-                 on_alert: Callable[[AlertChange], None] | None = None):
+                 on_alert: Callable[[AlertChange], None] | None = None,
+                 secrets: Mapping[str, Any] | None = None):
         self.settings = settings
         self.store = store
         self.clock = clock or Clock(settings.app.speed)
@@ -106,9 +132,11 @@ class Monitor:
         self.bin = timedelta(minutes=settings.app.bin_minutes)
         self.sources: dict[str, Source] = {}
         self.source_configs = {s.name: s for s in settings.sources if s.enabled}
+        #: Source name -> earliest next fetch (rate-limit waits and failure backoff).
+        self.not_before: dict[str, datetime] = _saved_waits(store)
         for cfg in self.source_configs.values():
             try:
-                self.sources[cfg.name] = build_source(cfg, settings)
+                self.sources[cfg.name] = build_source(cfg, settings, secrets)
             except SourceError as exc:
                 store.record_failure(cfg.name, str(exc), self.clock.now(), state=exc.state)
         self.detectors = {
@@ -129,25 +157,64 @@ class Monitor:
         """Fetch, enrich and store one batch of a source; record its health."""
         source = self.sources[name]
         now = self.clock.now()
+        wait = self.not_before.get(name)
+        if wait is not None and now < wait:
+            return None  # rate limited, out of budget or backing off: not yet
         cursor = self.store.get_cursor(name)
         try:
             result = source.fetch(cursor, now)
         except SourceError as exc:
-            self.store.record_failure(name, str(exc), now, state=exc.state)
+            self._record_failure(name, str(exc), now, exc.state, exc.retry_after)
             return None
-        except Exception as exc:  # a broken source must not stop the monitor
-            log.exception("source %s failed", name)
-            self.store.record_failure(name, f"{type(exc).__name__}: {exc}", now)
+        except Exception as exc:  # noqa: BLE001 - a broken source must not stop the monitor
+            log.error("source %s failed: %s", name, type(exc).__name__)
+            self._record_failure(name, f"{type(exc).__name__}: {exc}", now, "failing", None)
             return None
         return self.store_fetch(name, result, now)
 
-    def store_fetch(self, name: str, result: FetchResult, now: datetime) -> IngestResult:
-        """Enrich a fetch result and store it with its cursor and rejects; record health."""
+    def store_fetch(self, name: str, result: FetchResult, now: datetime,
+                    health: bool = True) -> IngestResult:
+        """Enrich a fetch result and store it with its cursor and rejects; record health.
+
+        ``health=False`` for one-off imports, which are not sources the wall watches.
+        """
         frame = self.ticket_due.add_columns(self.enricher.enrich(result.mentions))
         rejected = [(r.payload, r.reason) for r in result.rejected]
         outcome = self.store.ingest(name, frame, result.cursor, rejected, now=now)
-        self.store.record_success(name, outcome.inserted, now)
+        if not health:
+            return outcome
+        self.store.record_success(name, outcome.inserted, now, detail=result.detail)
+        until = now + timedelta(seconds=result.retry_after) if result.retry_after else None
+        if result.state != "ok":
+            self.store.record_failure(name, result.detail or result.state, now, state=result.state)
+        last_item = max((m.ts for m in result.mentions), default=None)
+        self.store.record_status(name, rate_limited_until=until, next_attempt_at=until,
+                                 budget=result.budget, last_item_at=last_item)
+        if until is not None:
+            self.not_before[name] = until
+        else:
+            self.not_before.pop(name, None)
         return outcome
+
+    def _record_failure(self, name: str, error: str, now: datetime, state: str,
+                        retry_after: float | None) -> None:
+        """Record a failed fetch and when to try again.
+
+        A known wait (``retry_after``, e.g. a rate limit's reset) is honoured as is;
+        otherwise the wait doubles with each consecutive failure, from the source's
+        interval up to :data:`MAX_BACKOFF_SECONDS`.
+        """
+        failures = self.store.consecutive_failures(name) + 1
+        cfg = self.source_configs.get(name)
+        if retry_after is not None:
+            delay = max(0.0, retry_after)
+        else:
+            delay = backoff_seconds(failures, cfg.interval_seconds if cfg else 60.0)
+        until = now + timedelta(seconds=delay)
+        self.store.record_failure(name, error, now, state=state)
+        self.store.record_status(name, failures=failures, next_attempt_at=until,
+                                 rate_limited_until=until if retry_after is not None else None)
+        self.not_before[name] = until
 
     def catch_up(self, name: str) -> int:
         """Collect one source until it has caught up with the clock; mentions inserted."""

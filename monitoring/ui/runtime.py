@@ -17,7 +17,15 @@ def get_monitor() -> Monitor:
     """Start the Monitor once per process (settings from $SENTINELLA_CONFIG or the demo)."""
     settings = load_settings(os.environ.get("SENTINELLA_CONFIG"))
     db = os.environ.get("SENTINELLA_DB") or settings.database_path()
-    monitor = Monitor(settings, Store(db))
+    monitor = Monitor(settings, Store(db), secrets=_secrets())
     monitor.start()
     atexit.register(monitor.stop)
     return monitor
+
+
+def _secrets() -> dict[str, object]:
+    """Streamlit secrets (``.streamlit/secrets.toml``) for source credentials; {} without."""
+    try:
+        return dict(st.secrets)
+    except (FileNotFoundError, KeyError, ValueError, OSError):
+        return {}

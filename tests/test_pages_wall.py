@@ -11,7 +11,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 @pytest.fixture
 def monitor(tmp_path, monkeypatch):
-    monitor, ids = start_app_monitor(tmp_path, monkeypatch)
+    monitor, _ids = start_app_monitor(tmp_path, monkeypatch)
     yield monitor
     stop_app_monitor(monitor)
 

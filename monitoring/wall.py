@@ -104,11 +104,13 @@ SELECT department,
        count(*) AS waiting,
        count(*) FILTER (WHERE first_response_at IS NULL AND first_response_due < ?)
            AS first_response_breached,
-       count(*) FILTER (WHERE resolution_due < ?) AS resolution_breached
+       count(*) FILTER (WHERE resolution_due < ?) AS resolution_breached,
+       count(*) FILTER (WHERE (first_response_at IS NULL AND first_response_due < ?)
+                           OR resolution_due < ?) AS breached
 FROM tickets
 WHERE created_at >= ? AND resolved_at IS NULL AND state NOT IN ('resolved', 'closed')
 GROUP BY department
-ORDER BY first_response_breached + resolution_breached DESC, waiting DESC, department
+ORDER BY breached DESC, waiting DESC, department
 """
 SQL_WALL_TERMS = """
 SELECT severity, explanation FROM alerts
@@ -151,7 +153,8 @@ class WallSnapshot:
     alerts : pd.DataFrame
         Open alerts of every stream, most severe first, with ``top_terms`` (a list).
     queues : pd.DataFrame
-        ``department, waiting, first_response_breached, resolution_breached``.
+        ``department, waiting, first_response_breached, resolution_breached, breached``
+        (``breached``: tickets past either target).
     terms : list[tuple[str, float]]
         Emerging terms with their weight.
     mentions : pd.DataFrame
@@ -256,7 +259,7 @@ def open_alert_cards(cur: duckdb.DuckDBPyConnection, since: datetime,
 def department_queues(cur: duckdb.DuckDBPyConnection, now: datetime,
                       days: int = TICKET_DAYS) -> pd.DataFrame:
     """Requests waiting and SLA breaches per department (tickets of the last ``days``)."""
-    return cur.execute(SQL_WALL_QUEUES, [now, now, now - timedelta(days=days)]).df()
+    return cur.execute(SQL_WALL_QUEUES, [now, now, now, now, now - timedelta(days=days)]).df()
 
 
 def emerging_terms(cur: duckdb.DuckDBPyConnection, stream: str, start: datetime,

@@ -33,14 +33,13 @@ big = 18 if kiosk else 14
 @st.fragment(run_every=settings.app.refresh_seconds)
 def live() -> None:
     snap = ui.shared_snapshot(stream)
-    st.markdown(f"## {settings.app.title} — {streams[stream]} · "
+    st.markdown(f"### {settings.app.title} — {streams[stream]} · "
                 f"{tr('wall.updated', time=tr.time(snap.now))}")
     if snap.crisis:
         ui.crisis_banner(snap, tr, streams)
     expected = snap.expected_rate
     waiting = int(snap.queues["waiting"].sum()) if len(snap.queues) else 0
-    late = int((snap.queues["first_response_breached"]
-                + snap.queues["resolution_breached"]).sum()) if len(snap.queues) else 0
+    late = int(snap.queues["breached"].sum()) if len(snap.queues) else 0
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric(tr("wall.rate"), tr.number(snap.rate, 1),
               None if expected is None else tr("wall.rate_expected",
@@ -52,15 +51,14 @@ def live() -> None:
     c5.metric(tr("wall.breaches"), tr.number(late), border=True)
     left, right = st.columns([5, 2])
     with left:
-        st.plotly_chart(volume_figure(snap.volume, snap.markers, tr, height=360 if kiosk
-                                      else 340, font_size=big,
+        st.plotly_chart(volume_figure(snap.volume, snap.markers, tr, height=330, font_size=big,
                                       critical=snap.critical_severity),
                         width="stretch", config=chart_config, key="wall_volume")
-        st.plotly_chart(negative_share_figure(snap.volume, tr, height=170, font_size=big),
+        st.plotly_chart(negative_share_figure(snap.volume, tr, height=140, font_size=big),
                         width="stretch", config=chart_config, key="wall_negative")
     with right:
         ui.alert_cards(snap, tr, streams, limit=3 if snap.crisis else 4)
-    q, t, m, s = st.columns([2, 2, 4, 2])
+    q, t, m, s = st.columns([3, 2, 5, 2])
     with q:
         ui.queues_panel(snap.queues, tr, departments)
     with t:

@@ -58,17 +58,20 @@ def test_snapshot_masks_and_bounds_mentions(seeded, settings):
     assert mentions["text"].str.len().max() <= 220
 
 
-@pytest.mark.parametrize("department, waiting, first_late, resolution_late", [
-    ("operations", 1, 1, 0),
-    ("customer-care", 1, 0, 0),
+@pytest.mark.parametrize("hours_later, department, waiting, first_late, resolution_late, late", [
+    (0, "operations", 1, 1, 0, 1),
+    (0, "customer-care", 1, 0, 0, 0),
+    (3, "operations", 1, 1, 1, 1),     # past both targets: one ticket breached
+    (9, "customer-care", 1, 1, 1, 1),
 ])
-def test_queues_per_department(seeded, settings, department, waiting, first_late,
-                               resolution_late):
+def test_queues_per_department(seeded, settings, hours_later, department, waiting, first_late,
+                               resolution_late, late):
     store, _ = seeded
-    queues = wall_snapshot(store, settings, "lumea", NOW).queues.set_index("department")
+    now = NOW + timedelta(hours=hours_later)
+    queues = wall_snapshot(store, settings, "lumea", now).queues.set_index("department")
     row = queues.loc[department]
-    assert (row.waiting, row.first_response_breached, row.resolution_breached) == \
-        (waiting, first_late, resolution_late)
+    assert (row.waiting, row.first_response_breached, row.resolution_breached, row.breached) \
+        == (waiting, first_late, resolution_late, late)
 
 
 def test_sources_and_failed_notifications(seeded, settings):

@@ -74,11 +74,12 @@ def volume_figure(volume: pd.DataFrame, markers: pd.DataFrame, tr: Translator, *
                         line={"color": EXPECTED, "dash": "dash", "width": 2})
     fig.add_scatter(x=x, y=volume["n"] if len(volume) else [], mode="lines",
                     name=tr("chart.mentions"), line={"color": OBSERVED, "width": 3})
-    for m in markers.itertuples() if len(markers) else ():
+    for i, m in enumerate(markers.itertuples() if len(markers) else ()):
         colour = severity_colour(int(m.severity), critical)
         fig.add_vrect(x0=m.first_bin, x1=max(m.last_bin, m.first_bin + pd.Timedelta(minutes=1)),
                       fillcolor=colour, opacity=0.18, line_width=0)
-        fig.add_annotation(x=m.first_bin, y=1, yref="paper", yanchor="top", xanchor="left",
+        fig.add_annotation(x=m.first_bin, y=1 - 0.09 * (i % 4), yref="paper", yanchor="top",
+                           xanchor="right",
                            text=f"▲ {tr(f'kind.{m.kind}')}", showarrow=False,
                            font={"color": colour, "size": font_size})
     return _layout(fig, height, font_size, tr("chart.per_minute"))

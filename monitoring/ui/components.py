@@ -51,7 +51,10 @@ html, body, .stApp { overflow: hidden !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.3rem !important; }
 [data-testid="stMetricDelta"] p { font-size: 1.2rem !important; }
 [data-testid="stText"] { font-family: inherit; font-size: 1.15rem; white-space: pre-wrap; }
-[data-testid="stVerticalBlock"] { gap: 0.45rem; }
+[data-testid="stVerticalBlock"] { gap: 0.35rem; }
+[data-testid="stAlertContainer"] { padding: 0.5rem 1rem; }
+[data-testid="stAlertContainer"] p { font-size: 1.9rem; font-weight: 700; line-height: 1.3; }
+[data-testid="stMetric"] { padding: 0.4rem 0.8rem !important; }
 </style>
 """
 # Outside kiosk mode, only mention text is made readable (wrapping, normal font).
@@ -95,10 +98,10 @@ def crisis_banner(snap: WallSnapshot, tr: Translator, stream_names: dict[str, st
     """The takeover state shown while a critical alert is open: red frame, banner."""
     st.markdown(CRISIS_CSS, unsafe_allow_html=True)
     top = snap.alerts.iloc[0]
-    st.error(f"### 🚨 {tr('wall.crisis')}\n\n**" + tr(
+    st.error(f"{tr('wall.crisis')} · " + tr(
         "wall.crisis_line", kind=tr(f"kind.{top['kind']}"),
         stream=stream_names.get(top["stream"], top["stream"]),
-        since=tr.time(top["first_bin"]), severity=int(top["severity"])) + "**")
+        since=tr.time(top["first_bin"]), severity=int(top["severity"])))
 
 
 def alert_cards(snap: WallSnapshot, tr: Translator, stream_names: dict[str, str],
@@ -135,8 +138,8 @@ def queues_panel(queues: pd.DataFrame, tr: Translator, department_names: dict[st
     if not len(queues):
         st.markdown(tr("wall.no_queues"))
         return
-    for q in queues.head(6).itertuples():
-        late = int(q.first_response_breached) + int(q.resolution_breached)
+    for q in queues.head(4).itertuples():
+        late = int(q.breached)
         name = department_names.get(q.department, q.department or "—")
         line = tr("wall.queue_line", waiting=tr.number(q.waiting), late=tr.number(late))
         st.markdown(f"**{name}** · " + (f":red[{line}]" if late else line))

@@ -51,7 +51,7 @@ def live() -> None:
     c5.metric(tr("wall.breaches"), tr.number(late), border=True)
     left, right = st.columns([5, 2])
     with left:
-        st.plotly_chart(volume_figure(snap.volume, snap.markers, tr, height=330, font_size=big,
+        st.plotly_chart(volume_figure(snap.volume, snap.markers, tr, height=310, font_size=big,
                                       critical=snap.critical_severity),
                         width="stretch", config=chart_config, key="wall_volume")
         st.plotly_chart(negative_share_figure(snap.volume, tr, height=140, font_size=big),
@@ -64,7 +64,8 @@ def live() -> None:
     with t:
         ui.terms_panel(snap.terms, tr)
     with m:
-        ui.mentions_panel(snap.mentions, tr, limit=3 if kiosk else 6)
+        ui.mentions_panel(snap.mentions, tr, limit=3 if kiosk else 6,
+                          chars=150 if kiosk else 320)
     with s:
         ui.sources_panel(snap.sources, tr)
         ui.failed_panel(snap.failed, tr)

@@ -154,7 +154,8 @@ def terms_panel(terms: Sequence[tuple[str, float]], tr: Translator, limit: int =
     _text("  ·  ".join(term for term, _ in terms[:limit]), 400)
 
 
-def mentions_panel(mentions: pd.DataFrame, tr: Translator, limit: int = 4) -> None:
+def mentions_panel(mentions: pd.DataFrame, tr: Translator, limit: int = 4,
+                   chars: int = 320) -> None:
     """Latest high-priority mentions (already masked), as plain text."""
     st.markdown(f"#### {tr('wall.mentions')}")
     if not len(mentions):
@@ -162,7 +163,7 @@ def mentions_panel(mentions: pd.DataFrame, tr: Translator, limit: int = 4) -> No
         return
     for m in mentions.head(limit).itertuples():
         label = tr(f"category.{m.category}") if m.category else "—"
-        _text(f"{tr.time(m.ts)} · {m.author} · {label}\n{m.text}", 320)
+        _text(f"{tr.time(m.ts)} · {m.author} · {label}\n{str(m.text)[:chars]}", chars + 80)
 
 
 def sources_panel(sources: Sequence[Freshness], tr: Translator) -> None:

@@ -30,7 +30,7 @@ def test_escalate_from_the_alerts_page(browser, tmp_path_factory, screenshots):
                 page.screenshot(path=str(screenshots / "alerts-timeout.png"))
                 raise AssertionError(dash.log.read_text()[-2000:])
             page.wait_for_timeout(8_000)
-        page.get_by_text("Escala", exact=False).first.click()
+        page.locator('[data-testid="stExpander"] summary', has_text="Escala").click()
         message = page.get_by_label("Messaggio")
         message.wait_for()
         assert "Serve una decisione" in message.input_value()

@@ -456,7 +456,22 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("-n", type=int, default=100_000, help="mentions (default 100000)")
     bi.add_argument("--batch", type=int, default=5_000, help="batch size (default 5000)")
     bi.set_defaults(func=cmd_bench_ingest)
+    bs = bsub.add_parser("soak", help="one kiosk wall session in headless Chromium refreshing "
+                         "for N minutes; server RSS at start and end")
+    bs.add_argument("--config")
+    bs.add_argument("--minutes", type=float, default=30.0, help="duration (default 30)")
+    bs.add_argument("--warmup", type=float, default=60.0,
+                    help="seconds after the first render before the first sample (default 60)")
+    bs.add_argument("--sample-seconds", type=float, default=60.0,
+                    help="seconds between RSS samples (default 60)")
+    bs.set_defaults(func=cmd_bench_soak)
     return p
+
+
+def cmd_bench_soak(args: argparse.Namespace) -> int:
+    from monitoring import soak
+
+    return soak.main(args.minutes, args.config, args.warmup, args.sample_seconds)
 
 
 def main(argv: list[str] | None = None) -> int:

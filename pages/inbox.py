@@ -43,7 +43,8 @@ if len(summary):
     for col, row in zip(cols, summary.itertuples()):
         col.metric(departments.get(row.department, row.department or "—"),
                    tr.number(row.waiting),
-                   f"-{row.first_response_breached} SLA" if row.first_response_breached else None,
+                   tr("inbox.over_sla", n=tr.number(row.first_response_breached))
+                   if row.first_response_breached else None, delta_color="inverse",
                    help=f"{tr('inbox.first_response_breached')}: {row.first_response_breached}"
                         f" · {tr('inbox.resolution_breached')}: {row.resolution_breached}")
 

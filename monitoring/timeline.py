@@ -61,6 +61,8 @@ MAX_ANNOTATION_CHARS = 2_000
 SHOWN_CHARS = 280
 #: Time shown before and after an alert's episode.
 ALERT_MARGIN = timedelta(hours=2)
+#: Bins over which the net sentiment line is averaged.
+SENTIMENT_WINDOW = 15
 #: Posts listed per phase.
 TOP_POSTS = 5
 
@@ -178,8 +180,13 @@ def review_range(store: Store, stream: str, start: datetime, end: datetime, *,
     cur = store.reader()
     series = cur.execute(SQL_BINS_RANGE, [stream, start, end]).df()
     n = series["n"].clip(lower=1)
+    # Net sentiment over a rolling window, weighted by volume: a quiet minute with one
+    # post must not swing the line from -1 to +1.
+    window = series[["n", "n_positive", "n_negative"]].rolling(SENTIMENT_WINDOW,
+                                                               min_periods=1).sum()
     series = series.assign(negative_share=series["n_negative"] / n,
-                           net_sentiment=(series["n_positive"] - series["n_negative"]) / n)
+                           net_sentiment=(window["n_positive"] - window["n_negative"])
+                           / window["n"].clip(lower=1))
     args = [stream, start, end]
     events = cur.execute(SQL_REVIEW_EVENTS, args * 5).df()
     alerts = cur.execute(SQL_ALERTS_IN_RANGE, [stream, end, start]).df()
@@ -255,6 +262,7 @@ def _key_numbers(cur: Any, stream: str, alerts: pd.DataFrame, events: pd.DataFra
             (answered["first_response_at"] - answered["created_at"]).dt.total_seconds().median())
     numbers["within_sla"] = _within_sla(tickets, end)
     numbers["requests"] = float(len(tickets))
+    numbers["resolved"] = float(tickets["resolved_at"].notna().sum())
     return numbers
 
 
@@ -367,7 +375,7 @@ def review_figure(review: Review, tr: Translator) -> go.Figure:
     fig.update_layout(height=420, margin={"l": 40, "r": 40, "t": 30, "b": 30},
                       yaxis={"title": tr("timeline.volume")},
                       yaxis2={"overlaying": "y", "side": "right", "range": [-1, 1],
-                              "title": tr("timeline.sentiment")},
+                              "dtick": 0.5, "title": tr("timeline.sentiment")},
                       legend={"orientation": "h"}, template="plotly_white")
     return fig
 
@@ -389,6 +397,7 @@ def key_numbers_text(review: Review, tr: Translator) -> list[tuple[str, str]]:
     pairs.append((tr("timeline.kpi.within_sla"),
                   "—" if share is None else tr.percent(float(share))))
     pairs.append((tr("timeline.kpi.requests"), tr.number(float(n.get("requests") or 0))))
+    pairs.append((tr("timeline.kpi.resolved"), tr.number(float(n.get("resolved") or 0))))
     return pairs
 
 
@@ -425,6 +434,7 @@ def export_html(review: Review, tr: Translator, *, title: str = "Sentinella",
     for phase in review.phases:
         posts = phase_posts(phase, masked)
         posts["when"] = [tr.datetime(pd.Timestamp(t).to_pydatetime()) for t in posts["ts"]]
+        posts["category"] = [tr(f"category.{c}") for c in posts["category"].fillna("other")]
         phases.append(
             f"<h3>{html.escape(tr(f'timeline.phase.{phase.name}'))}: "
             f"{html.escape(tr.datetime(phase.start))} – {html.escape(tr.datetime(phase.end))}"
@@ -449,9 +459,10 @@ def export_html(review: Review, tr: Translator, *, title: str = "Sentinella",
         f"<div class='kpis'>{kpis}</div>{chart}"
         f"<h2>{html.escape(tr('timeline.phases'))}</h2>{''.join(phases)}"
         f"<h2>{html.escape(tr('timeline.events'))}</h2>"
-        + _table(events, ["when", "what", "actor", "detail"],
-                 [tr("timeline.col.when"), tr("timeline.col.event"), tr("timeline.col.actor"),
-                  tr("timeline.col.detail")])
+        + (_table(events, ["when", "what", "actor", "detail"],
+                  [tr("timeline.col.when"), tr("timeline.col.event"), tr("timeline.col.actor"),
+                   tr("timeline.col.detail")]) if len(events)
+           else f"<p>{html.escape(tr('timeline.no_events'))}</p>")
         + "</body></html>"
     )
 

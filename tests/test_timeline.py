@@ -100,6 +100,7 @@ def test_review_of_an_alert_has_events_phases_and_series(crisis):
     ("median_first_response", (8 * 60 + 170 * 60) / 2),
     ("within_sla", 0.5),                 # one on time, one late; others not yet decided
     ("requests", 6.0),
+    ("resolved", 0.0),
 ])
 def test_key_numbers(crisis, name, expected):
     store, alert_id = crisis
@@ -112,6 +113,14 @@ def test_within_sla_counts_overdue_unanswered_as_missed(crisis):
     review = review_range(store, "lumea", minutes(0), minutes(60 * 24))
     # tickets at 0,10,20,30,40,50: 20 on time, 30 late, the 4 others unanswered and overdue
     assert review.numbers["within_sla"] == pytest.approx(1 / 6)
+
+
+def test_net_sentiment_is_smoothed_over_a_window(crisis):
+    store, _ = crisis
+    series = review_range(store, "lumea", minutes(0), minutes(60)).series.set_index("bin_start")
+    # minutes 0-19 positive, 20-39 negative: at minute 25, 6 of the last 15 posts are negative
+    assert series.loc[minutes(25), "net_sentiment"] == pytest.approx((9 - 6) / 15)
+    assert series.loc[minutes(39), "net_sentiment"] == -1.0
 
 
 def test_range_without_alerts_is_one_phase(crisis):

@@ -23,8 +23,7 @@ def operator_dashboard(tmp_path_factory) -> Iterator[Dashboard]:
 def open_page(page, dash: Dashboard, path: str) -> None:
     """Open the landing page first (it registers the navigation), then ``path``."""
     page.goto(dash.page_url())
-    page.wait_for_selector('[data-testid="stSidebarNav"], [data-testid="stSidebarCollapsedControl"]',
-                           state="attached")
+    page.wait_for_selector(".js-plotly-plot")
     page.goto(dash.page_url(path))
 
 
@@ -42,7 +41,8 @@ def test_inbox_shows_queues(operator_dashboard, it_page, screenshots):
     page = it_page
     open_page(page, operator_dashboard, "inbox")
     page.get_by_role("heading", name="Richieste").wait_for()
-    page.get_by_text("Prima risposta entro").first.wait_for()
+    page.get_by_role("button", name="Segna come risposta").wait_for()
+    page.wait_for_selector("[data-testid=stDataFrame]")
     page.screenshot(path=str(screenshots / "inbox.png"), full_page=True)
     assert (screenshots / "inbox.png").stat().st_size > 20_000
 

@@ -256,49 +256,51 @@ def _bounded(value: str | None, limit: int) -> str:
     return (value or "").strip()[:limit]
 
 
+#: action -> (states it may start from, what the refusal says it cannot be)
+TICKET_ACTIONS: dict[str, tuple[frozenset[str], str]] = {
+    "assign": (frozenset({"open", "responded"}), "assigned"),
+    "respond": (frozenset({"open"}), "marked responded"),
+    "resolve": (frozenset({"open", "responded"}), "resolved"),
+}
+
+
+def _act(store: Store, user: User, ticket_id: int, action: str, sql: str,
+         params: list[Any], detail: dict[str, Any], now: datetime) -> str:
+    """Check role and state, update the ticket and audit it in one transaction."""
+    require(user, "operator")
+    allowed, verb = TICKET_ACTIONS[action]
+    with store.transaction() as cur:
+        state = _state(cur, int(ticket_id))
+        if state not in allowed:
+            raise TicketError(f"ticket {ticket_id} is {state}: it cannot be {verb}")
+        cur.execute(sql, [*params, int(ticket_id)])
+        store.audit(cur, user.username, f"ticket.{action}", "ticket", ticket_id, detail, now)
+    return state
+
+
 def assign_ticket(store: Store, user: User, ticket_id: int, assignee: str, *,
                   now: datetime) -> str:
     """Give the ticket to a person (empty name: unassign); returns the ticket state."""
-    require(user, "operator")
     name = _bounded(assignee, MAX_NAME_CHARS) or None
-    with store.transaction() as cur:
-        state = _state(cur, int(ticket_id))
-        if state == "resolved":
-            raise TicketError(f"ticket {ticket_id} is resolved: it cannot be assigned")
-        cur.execute(SQL_ASSIGN, [name, naive_utc(now), int(ticket_id)])
-        store.audit(cur, user.username, "ticket.assign", "ticket", ticket_id,
-                    {"assignee": name}, now)
-    return state
+    return _act(store, user, ticket_id, "assign", SQL_ASSIGN, [name, naive_utc(now)],
+                {"assignee": name}, now)
 
 
 def mark_responded(store: Store, user: User, ticket_id: int, *, now: datetime,
                    note: str | None = None) -> str:
     """The customer got a first response (stops the first-response timer)."""
-    require(user, "operator")
-    with store.transaction() as cur:
-        state = _state(cur, int(ticket_id))
-        if state != "open":
-            raise TicketError(f"ticket {ticket_id} is {state}: it cannot be marked responded")
-        t = naive_utc(now)
-        cur.execute(SQL_RESPOND, [t, t, int(ticket_id)])
-        store.audit(cur, user.username, "ticket.respond", "ticket", ticket_id,
-                    {"note": _bounded(note, MAX_NOTE_CHARS) or None}, now)
+    t = naive_utc(now)
+    _act(store, user, ticket_id, "respond", SQL_RESPOND, [t, t],
+         {"note": _bounded(note, MAX_NOTE_CHARS) or None}, now)
     return "responded"
 
 
 def resolve_ticket(store: Store, user: User, ticket_id: int, *, now: datetime,
                    note: str | None = None) -> str:
     """The request is handled (stops both timers)."""
-    require(user, "operator")
-    reason = _bounded(note, MAX_NOTE_CHARS) or None
-    with store.transaction() as cur:
-        state = _state(cur, int(ticket_id))
-        if state == "resolved":
-            raise TicketError(f"ticket {ticket_id} is already resolved")
-        t = naive_utc(now)
-        cur.execute(SQL_RESOLVE, [t, t, reason, t, int(ticket_id)])
-        store.audit(cur, user.username, "ticket.resolve", "ticket", ticket_id,
-                    {"note": reason}, now)
+    t, reason = naive_utc(now), _bounded(note, MAX_NOTE_CHARS) or None
+    _act(store, user, ticket_id, "resolve", SQL_RESOLVE, [t, t, reason, t], {"note": reason},
+         now)
     return "resolved"
 
 

@@ -115,7 +115,7 @@ def test_actions_change_ticket_and_audit(inbox, steps, state, responded, resolve
 
 @pytest.mark.parametrize("first, second, message", [
     ("respond", "respond", "cannot be marked responded"),
-    ("resolve", "resolve", "already resolved"),
+    ("resolve", "resolve", "is resolved: it cannot be resolved"),
     ("resolve", "assign", "cannot be assigned"),
 ])
 def test_forbidden_transitions_change_nothing(inbox, first, second, message):

@@ -366,13 +366,18 @@ def review_figure(review: Review, tr: Translator) -> go.Figure:
                "acknowledged": "#2ca02c", "escalation_ack": "#2ca02c",
                "first_response": "#17becf", "annotation": "#9467bd", "note": "#9467bd"}
     top = float(s["n"].max()) if len(s) else 1.0
-    for ev in review.events.itertuples(index=False):
-        t = tr.local(pd.Timestamp(ev.ts).to_pydatetime())
-        fig.add_scatter(x=[t, t], y=[0, top], mode="lines", showlegend=False,
-                        line={"color": colours.get(ev.event, "#7f7f7f"), "width": 1,
-                              "dash": "dot"},
-                        hovertext=tr(f"timeline.event.{ev.event}"), hoverinfo="text")
-    fig.update_layout(height=420, margin={"l": 40, "r": 40, "t": 30, "b": 30},
+    events = review.events
+    for kind in dict.fromkeys(events["event"]):    # one trace per kind of event
+        xs: list[Any] = []
+        ys: list[Any] = []
+        for ts in events.loc[events["event"] == kind, "ts"]:
+            t = tr.local(pd.Timestamp(ts).to_pydatetime())
+            xs += [t, t, None]
+            ys += [0, top, None]
+        fig.add_scatter(x=xs, y=ys, mode="lines", name=tr(f"timeline.event.{kind}"),
+                        line={"color": colours.get(kind, "#7f7f7f"), "width": 1.5,
+                              "dash": "dot"})
+    fig.update_layout(height=420, margin={"l": 40, "r": 40, "t": 30, "b": 60},
                       yaxis={"title": tr("timeline.volume")},
                       yaxis2={"overlaying": "y", "side": "right", "range": [-1, 1],
                               "dtick": 0.5, "title": tr("timeline.sentiment")},

@@ -81,7 +81,8 @@ table = pd.DataFrame({
                                          tickets["first_response_at"])],
     tr("inbox.col.resolution"): [timer(s, d) for s, d in
                                  zip(tickets["resolution_left_s"], tickets["resolved_at"])],
-    tr("inbox.col.pii"): [", ".join(k) for k in tickets["pii_kinds"]],
+    tr("inbox.col.pii"): [", ".join(tr(f"inbox.pii.{k}") for k in kinds)
+                          for kinds in tickets["pii_kinds"]],
 })
 st.dataframe(table, hide_index=True, width="stretch")
 
@@ -96,7 +97,8 @@ t = detail.ticket
 st.text(f"{t['author'] or '—'} · {t['source']} · {tr.datetime(t['created_at'])}")
 st.text(t["text"])  # untrusted: plain text, masked
 if detail.private_channel_warning:
-    st.warning(tr("inbox.pii_warning", kinds=", ".join(t["pii_kinds"])), icon="🔒")
+    st.warning(tr("inbox.pii_warning",
+                  kinds=", ".join(tr(f"inbox.pii.{k}") for k in t["pii_kinds"])), icon="🔒")
     st.caption(tr("inbox.suggested_reply"))
     st.code(detail.suggested_reply or "", language=None, wrap_lines=True)
 

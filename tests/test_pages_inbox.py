@@ -53,7 +53,8 @@ def test_queue_shows_timers_and_masked_plain_text(monitor):
     assert all("4242 4242 4242 4242" not in str(v) for v in table["Text"])
     texts = [t.value for t in at.text]
     assert any("**bold** [x](http://evil) <img" in v for v in texts)   # shown as typed
-    assert any("private channel" in w.value for w in at.warning)
+    assert any("private channel" in w.value and "payment card" in w.value for w in at.warning)
+    assert list(table["Personal data"]) == ["payment card", ""]
     assert any("messaggio privato" in c.value for c in at.code)  # in the post's language
     # the customer panel: both of bob's mentions, across sources
     assert len(at.dataframe[1].value) == 2

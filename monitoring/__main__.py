@@ -24,8 +24,10 @@ def _open(args: argparse.Namespace):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from monitoring.monitor import Clock, Monitor
+    from monitoring.settings_store import effective_settings
 
     settings, store = _open(args)
+    settings = effective_settings(store, settings)  # the file + the dashboard's latest edits
     speed = args.speed or settings.app.speed
     monitor = Monitor(settings, store, clock=Clock(speed),
                       on_alert=lambda c: print(c.as_json(), flush=True))

@@ -139,18 +139,68 @@ class Monitor:
                 self.sources[cfg.name] = build_source(cfg, settings, secrets)
             except SourceError as exc:
                 store.record_failure(cfg.name, str(exc), self.clock.now(), state=exc.state)
-        self.detectors = {
-            s.id: StreamDetectors(
-                bin_minutes=settings.app.bin_minutes, sensitivity=s.sensitivity,
-                min_bin_mentions=settings.thresholds.min_bin_mentions,
-                close_after_quiet_bins=settings.thresholds.close_after_quiet_bins,
-                request_share_incident=settings.thresholds.request_share_incident,
-                cooldown_bins=round(settings.thresholds.cooldown_minutes
-                                    / settings.app.bin_minutes))
-            for s in settings.streams
-        }
+        self.detectors = {s.id: self._make_detectors(s.id) for s in settings.streams}
         self._warm: set[str] = set()
         self.scheduler: BackgroundScheduler | None = None
+
+    def _make_detectors(self, stream_id: str) -> StreamDetectors:
+        settings = self.settings
+        return StreamDetectors(
+            bin_minutes=settings.app.bin_minutes,
+            sensitivity=settings.stream(stream_id).sensitivity,
+            min_bin_mentions=settings.thresholds.min_bin_mentions,
+            close_after_quiet_bins=settings.thresholds.close_after_quiet_bins,
+            request_share_incident=settings.thresholds.request_share_incident,
+            cooldown_bins=round(settings.thresholds.cooldown_minutes / settings.app.bin_minutes))
+
+    # ------------------------------------------------------------------ reload
+    def reload(self, settings: Settings) -> None:
+        """Apply saved settings without a restart (see :mod:`monitoring.settings_store`).
+
+        Enrichment (stream terms, routing), SLA targets, detector knobs and sources take
+        the new values; detectors of a changed stream re-learn their baseline from the
+        rollup.  ``app.bin_minutes`` and ``app.database`` keep their running values.
+        """
+        old = self.settings
+        settings = settings.model_copy(update={"app": settings.app.model_copy(update={
+            "bin_minutes": old.app.bin_minutes, "database": old.app.database})})
+        self.settings = settings
+        self.enricher = Enricher(settings)
+        self.ticket_due = TicketDue.from_settings(settings)
+        knobs_changed = old.thresholds != settings.thresholds
+        detectors = {}
+        for s in settings.streams:
+            keep = s.id in self.detectors and not knobs_changed and \
+                any(o.id == s.id and o.sensitivity == s.sensitivity for o in old.streams)
+            detectors[s.id] = self.detectors[s.id] if keep else self._make_detectors(s.id)
+            if not keep:
+                self._warm.discard(s.id)
+        self.detectors = detectors
+        previous = self.source_configs
+        configs = self.source_configs = {c.name: c for c in settings.sources if c.enabled}
+        for name in sorted(set(previous) | set(configs)):
+            if previous.get(name) == configs.get(name) and name in self.sources:
+                continue
+            self.sources.pop(name, None)
+            if self.scheduler is not None and self.scheduler.get_job(f"collect:{name}"):
+                self.scheduler.remove_job(f"collect:{name}")
+            cfg = configs.get(name)
+            if cfg is None:
+                continue
+            try:
+                self.sources[name] = build_source(cfg, settings)
+            except SourceError as exc:
+                self.store.record_failure(name, str(exc), self.clock.now(), state=exc.state)
+                continue
+            if self.scheduler is not None:
+                self._schedule_collect(name)
+
+    def _schedule_collect(self, name: str) -> None:
+        assert self.scheduler is not None
+        self.scheduler.add_job(self._safe(self.catch_up), "interval", args=[name],
+                               seconds=self.source_configs[name].interval_seconds,
+                               id=f"collect:{name}", max_instances=1, coalesce=True,
+                               next_run_time=datetime.now(UTC), replace_existing=True)
 
     # ------------------------------------------------------------------ collect
     def collect(self, name: str) -> IngestResult | None:
@@ -365,12 +415,9 @@ class Monitor:
             return
         self._check_notify_secrets()
         self.scheduler = BackgroundScheduler(timezone="UTC")
-        for name, cfg in self.source_configs.items():
+        for name in self.source_configs:
             if name in self.sources:
-                self.scheduler.add_job(self._safe(self.catch_up), "interval", args=[name],
-                                       seconds=cfg.interval_seconds, id=f"collect:{name}",
-                                       max_instances=1, coalesce=True,
-                                       next_run_time=datetime.now(UTC))
+                self._schedule_collect(name)
         self.scheduler.add_job(self._safe(self.detect), "interval", seconds=1, id="detect",
                                max_instances=1, coalesce=True)
         self.scheduler.add_job(self._safe(self.ladder), "interval", seconds=5, id="ladder",

@@ -20,6 +20,7 @@ from monitoring.settings_store import (
     source_status,
     with_stream_edits,
 )
+from monitoring.ui.file_import import file_import_panel
 from monitoring.ui.runtime import get_monitor
 from monitoring.ui.session import require_page, translator
 
@@ -99,6 +100,8 @@ with tabs[1]:
         tr("settings.col.detail"): [f.detail[:200] for f in status],
     }), hide_index=True, width="stretch")
     advanced("sources")
+    st.divider()
+    file_import_panel(monitor, tr)
 
 with tabs[2]:
     departments = [dict(d) for d in document["departments"]]

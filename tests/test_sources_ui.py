@@ -18,10 +18,14 @@ class Upload:
     def getvalue(self):
         return open(os.environ["IMPORT_FILE"], "rb").read()
 
+original = st.file_uploader
 st.file_uploader = lambda *a, **k: Upload()  # AppTest cannot drive the browser's file picker
 settings = parse_settings({"streams": [{"id": "lumea", "name": "Lumea", "keywords": ["lumea"]}]})
 monitor = Monitor(settings, Store(os.environ["IMPORT_DB"]))
-report = file_import_panel(monitor, Translator("en"))
+try:
+    report = file_import_panel(monitor, Translator("en"))
+finally:
+    st.file_uploader = original
 st.session_state["stored"] = monitor.store.count_mentions()
 monitor.store.close()
 '''
@@ -48,3 +52,14 @@ def test_panel_imports_with_progress_and_lists_rejected_rows(tmp_path, monkeypat
     at.button[0].click().run()  # the same file again: resumed, nothing duplicated
     assert at.success[0].value == "3 rows: 0 imported, 0 already present, 0 rejected"
     assert at.session_state["stored"] == 1
+
+
+def test_settings_page_offers_the_import_to_admins(tmp_path, monkeypatch):
+    from monitoring.auth import User
+    from tests.pages_support import page_monitor, run_page
+
+    with page_monitor(tmp_path, monkeypatch):
+        at = run_page("settings", User("root", "admin"))
+        assert "Import a file" in [h.value for h in at.subheader]
+        start = next(b for b in at.button if b.label == "Import")
+        assert start.disabled  # nothing uploaded yet

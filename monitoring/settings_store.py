@@ -206,7 +206,7 @@ def revisions(store: Store, limit: int = 50) -> pd.DataFrame:
 
 def source_status(store: Store, settings: Settings, now: datetime) -> list[Freshness]:
     """Each configured source's freshness (what the settings page lists)."""
-    return freshness(store.source_health(), now, settings.app.silent_after_minutes,
+    return freshness(store.source_status(), now, settings.app.silent_after_minutes,
                      settings.sources)
 
 

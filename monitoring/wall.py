@@ -40,7 +40,7 @@ import pandas as pd
 from monitoring.enrich.pii import mask_pii
 from monitoring.escalation import SQL_DELIVERY_PROBLEMS
 from monitoring.sources.health import Freshness, freshness
-from monitoring.store import SQL_SOURCE_HEALTH, naive_utc
+from monitoring.store import SQL_SOURCE_STATUS, naive_utc
 
 if TYPE_CHECKING:
     from monitoring.config import Settings
@@ -130,7 +130,7 @@ WALL_QUERIES: dict[str, str] = {
     "queues": SQL_WALL_QUEUES,
     "terms": SQL_WALL_TERMS,
     "mentions": SQL_WALL_MENTIONS,
-    "freshness": SQL_SOURCE_HEALTH,
+    "freshness": SQL_SOURCE_STATUS,
     "failed_notifications": SQL_DELIVERY_PROBLEMS,
 }
 
@@ -296,7 +296,7 @@ def priority_mentions(cur: duckdb.DuckDBPyConnection, stream: str, start: dateti
 def source_freshness(cur: duckdb.DuckDBPyConnection, settings: Settings,
                      now: datetime) -> list[Freshness]:
     """One freshness indicator per source (red when silent, failing or out of budget)."""
-    return freshness(cur.execute(SQL_SOURCE_HEALTH).df(), now,
+    return freshness(cur.execute(SQL_SOURCE_STATUS).df(), now,
                      settings.app.silent_after_minutes, settings.sources)
 
 

@@ -191,3 +191,19 @@ def test_status_table_for_the_settings_page(tmp_path, lang, state, failures):
     assert first[5] == failures and first[6] == tr.datetime(START.replace(minute=2))
     assert table.iloc[1, 1] == tr("source.state.waiting")
     assert table.columns[0] == tr("source.col.source")
+
+
+def test_wall_and_settings_show_the_budget(tmp_path):
+    from monitoring.settings_store import source_status
+    from monitoring.wall import source_freshness
+
+    stop = FetchResult([], "c", state="budget_exhausted", retry_after=3600,
+                       detail="read budget reached", budget=(500, 500))
+    monitor, clock, _ = monitor_with(tmp_path, [stop])
+    monitor.collect("s")
+    settings = monitor.settings
+    [wall] = [f for f in source_freshness(monitor.store.reader(), settings, clock.now())
+              if f.source == "s"]
+    [page] = [f for f in source_status(monitor.store, settings, clock.now()) if f.source == "s"]
+    assert wall == page
+    assert (wall.colour, wall.detail) == ("red", "read budget reached (read budget 500/500)")

@@ -171,3 +171,25 @@ def test_require_login_hides_the_wall_from_anonymous_sessions(monitor, kiosk, sh
 def test_without_require_login_anonymous_sessions_see_the_wall(monitor):
     at = AppTest.from_function(_viewer_page, default_timeout=60).run()
     assert [m.value for m in at.markdown] == ["wall for anonymous"]
+
+
+def test_an_admin_adds_a_user_and_changes_its_role(monitor):
+    from monitoring.users import authenticate
+
+    at = AppTest.from_file(str(PAGES / "users.py"), default_timeout=60)
+    at.session_state["user"] = User("root", "admin")
+    at.run()
+    at.text_input[0].input("marco")
+    at.text_input[1].input("Marco B.")
+    at.selectbox[0].select("operator")
+    at.text_input[2].input("a long password 1")
+    at.button[0].click().run()
+    assert not at.exception and at.success[0].value == "Saved."
+    assert authenticate(monitor.store, "marco", "a long password 1").role == "operator"
+    at.selectbox[1].select("marco")
+    at.selectbox[2].select("viewer")
+    at.button[1].click().run()
+    assert authenticate(monitor.store, "marco", "a long password 1").role == "viewer"
+    actions = monitor.store.reader().execute(
+        "SELECT actor, action, target_id FROM audit_log ORDER BY id").fetchall()
+    assert actions == [("root", "user.add", "marco"), ("root", "user.role", "marco")]

@@ -193,3 +193,25 @@ def test_an_admin_adds_a_user_and_changes_its_role(monitor):
     actions = monitor.store.reader().execute(
         "SELECT actor, action, target_id FROM audit_log ORDER BY id").fetchall()
     assert actions == [("root", "user.add", "marco"), ("root", "user.role", "marco")]
+
+
+def test_a_disabled_or_demoted_account_loses_its_rights_at_the_next_rerun(monitor):
+    from monitoring.users import set_disabled, set_role
+
+    root = User("root", "admin")
+    add_user(monitor.store, root, "boss", "admin", "correct horse 1", now=datetime.now(UTC),
+             rounds=4)
+    add_user(monitor.store, root, "anna", "admin", "correct horse 1", now=datetime.now(UTC),
+             rounds=4)
+    at = AppTest.from_file(str(PAGES / "users.py"), default_timeout=60)
+    at.session_state["user"] = User("anna", "admin")
+    at.run()
+    assert at.dataframe and not at.warning
+    set_role(monitor.store, root, "anna", "operator", now=datetime.now(UTC))
+    at.run()
+    assert not at.dataframe and at.warning and at.session_state["user"].role == "operator"
+    set_disabled(monitor.store, root, "anna", True, now=datetime.now(UTC))
+    login = AppTest.from_file(str(PAGES / "login.py"), default_timeout=60)
+    login.session_state["user"] = User("anna", "operator")
+    login.run()
+    assert "user" not in login.session_state and login.text_input  # back to the login form

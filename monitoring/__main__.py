@@ -316,6 +316,24 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from monitoring.escalation import delivery_problems
+    from monitoring.notify.outbox import requeue_failed
+
+    _, store = _open(args)
+    try:
+        if args.action == "retry":
+            ids = requeue_failed(store, _admin_cli_user(), now=datetime.now(UTC),
+                                 outbox_id=args.id)
+            print(f"{len(ids)} failed notification(s) queued again")
+        else:
+            problems = delivery_problems(store, limit=args.limit)
+            print(problems.to_string(index=False) if len(problems) else "no failed notifications")
+    finally:
+        store.close()
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from monitoring.tokens import TokenError, signer_from_settings
 
@@ -443,6 +461,17 @@ def build_parser() -> argparse.ArgumentParser:
             ua.add_argument("--display-name")
             ua.add_argument("--email", help="for OIDC logins and notifications")
         ua.set_defaults(func=cmd_user)
+    ob = sub.add_parser("outbox", help="failed notifications: list them, or queue them again "
+                        "once the cause is fixed")
+    osub = ob.add_subparsers(dest="action", required=True)
+    ol = osub.add_parser("list", help="the notifications that reached 'failed', with the error")
+    common(ol)
+    ol.add_argument("--limit", type=int, default=50)
+    ol.set_defaults(func=cmd_outbox)
+    orr = osub.add_parser("retry", help="queue failed notifications again (same keys)")
+    common(orr)
+    orr.add_argument("--id", type=int, help="only this outbox row (default: all failed)")
+    orr.set_defaults(func=cmd_outbox)
     tk = sub.add_parser("token", help="signed tokens")
     tsub = tk.add_subparsers(dest="token", required=True)
     tki = tsub.add_parser("kiosk", help="print a kiosk link: the wall without a login")

@@ -38,6 +38,7 @@ __all__ = [
     "add_demo_accounts",
     "add_user",
     "authenticate",
+    "current_account",
     "hash_password",
     "list_users",
     "login",
@@ -140,6 +141,20 @@ def login(store: Store, username: str, password: str, *, now: datetime) -> User 
         store.audit(cur, name or "?", "user.login" if user else "user.login_failed", "user",
                     name, {"locked": failures >= MAX_FAILED_LOGINS} if not user else {}, now)
     return user
+
+
+def current_account(store: Store, user: User) -> User | None:
+    """``user`` as the ``users`` table says now: its current role, ``None`` once disabled.
+
+    A session keeps its :class:`User` between reruns; this makes a role change or a
+    disabled account take effect at the session's next rerun.  Users not in the table
+    (kiosk screens) are returned unchanged.
+    """
+    row = _row(store, user.username)
+    if row is None:
+        return user
+    name, display, role, _, _, disabled = row
+    return None if disabled else User(name, role, display or name)
 
 
 def user_by_email(store: Store, email: str) -> User | None:

@@ -17,6 +17,8 @@ user = require_page("admin")
 monitor = get_monitor()
 tr = translator()
 st.title(tr("users.title"))
+if st.session_state.pop("users_saved", False):
+    st.success(tr("users.saved"))
 accounts = list_users(monitor.store)
 st.dataframe(accounts, hide_index=True, width="stretch")
 
@@ -27,7 +29,8 @@ def attempt(change: Callable[[], object]) -> None:
     except (UserError, PermissionDenied) as exc:
         st.error(str(exc))
     else:
-        st.success(tr("users.saved"))
+        st.session_state["users_saved"] = True
+        st.rerun()  # the table above shows the change
 
 
 with st.form("add_user", clear_on_submit=True):

@@ -126,3 +126,25 @@ def test_a_viewer_cannot_escalate_even_calling_the_function(fresh_db):
                        "x", now=T0)
     assert fresh_db.reader().execute("SELECT count(*) FROM outbox").fetchall()[0][0] == 0
     assert deliver_due(fresh_db, settings, now=T0, rng=random.Random(0)).sent == 0
+
+
+@pytest.mark.parametrize("secret", [True, False])
+def test_monitor_schedules_ladder_and_delivery_and_warns_without_a_secret(
+        fresh_db, monkeypatch, caplog, secret):
+    from monitoring.config import parse_settings
+    from monitoring.monitor import Monitor
+
+    data = settings_for(1).model_dump()
+    for source in data["sources"]:
+        source["enabled"] = False
+    if not secret:
+        monkeypatch.delenv(SECRET_ENV)
+    monitor = Monitor(parse_settings(data), fresh_db)
+    monitor.start()
+    try:
+        jobs = {job.id for job in monitor.scheduler.get_jobs()}
+    finally:
+        monitor.stop()
+    assert {"detect", "ladder", "deliver"} <= jobs
+    warned = "escalations will fail: no token secret" in caplog.text
+    assert warned is not secret and (SECRET not in caplog.text)

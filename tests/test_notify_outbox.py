@@ -182,3 +182,32 @@ def test_backoff_grows_exponentially_with_jitter(attempts, low, high):
 def test_scrub_removes_every_secret():
     assert scrub("url https://h/x/abc123 pwd p4ss", ["https://h/x/abc123", "p4ss"]) == \
         "url *** pwd ***"
+
+
+@pytest.mark.parametrize(("which", "requests", "still_failed"), [
+    ("all", 2, ["email"]),        # the webhook receiver has recovered; no SMTP server yet
+    ("email", 1, ["webhook", "email"]),  # only the e-mail retried: the webhook stays failed
+])
+def test_failed_notifications_can_be_requeued_by_an_operator_only(fresh_db, which, requests,
+                                                                  still_failed):
+    from monitoring.auth import PermissionDenied
+    from monitoring.notify.outbox import requeue_failed
+
+    with WebhookReceiver([500]) as hook:
+        settings = settings_for(webhook_url=hook.url, notify={"max_attempts": 1})
+        _escalate(fresh_db, settings, "contact:comms-director")
+        deliver_due(fresh_db, settings, now=T0)  # e-mail: no server; webhook: 500
+        problems = delivery_problems(fresh_db)
+        assert sorted(problems["channel"]) == ["email", "webhook"]
+        with pytest.raises(PermissionDenied):
+            requeue_failed(fresh_db, User("wall", "viewer"), now=T0)
+        ids = dict(zip(problems["channel"], problems["outbox_id"]))
+        again = requeue_failed(fresh_db, ANNA, now=T0,
+                               outbox_id=None if which == "all" else ids[which])
+        assert sorted(again) == sorted(ids.values() if which == "all" else [ids[which]])
+        deliver_due(fresh_db, settings, now=T0 + timedelta(minutes=1))
+    assert [k for k, _ in hook.requests] == ["esc-1-webhook"] * requests
+    assert list(delivery_problems(fresh_db)["channel"]) == still_failed
+    audit = fresh_db.reader().execute(
+        "SELECT actor, action FROM audit_log WHERE action = 'outbox.requeue'").fetchall()
+    assert audit == [("anna", "outbox.requeue")] * len(again)

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -72,6 +72,9 @@ def test_demo_auto_escalates_critical_alerts_to_the_configured_servers(tmp_path)
     assert notified == rule  # every alert matching the rule, and no other
     mail = smtp.messages[0]
     assert mail["To"] == "comms.director@lumea.example"
+    # only the crisis ladder's people (level 2 too, when an alert stays open 15 minutes)
+    assert {m["To"] for m in smtp.messages} <= {
+        "comms.director@lumea.example", "ceo.office@lumea.example", "duty@lumea.example"}
     assert "/ack?token=" in mail.get_body(("plain",)).get_content()
     key, body = hook.requests[0]
     assert key == body["idempotency_key"] and key.endswith("-webhook")
@@ -121,3 +124,33 @@ timeout_seconds = 15
         "SELECT channel, state, attempts FROM outbox ORDER BY id").fetchall()
     store.close()
     assert rows[0][:2] == ("email", "sent") and rows[1] == ("webhook", "sent", 2)
+
+
+def test_outbox_cli_lists_and_requeues_failed_notifications(tmp_path, monkeypatch):
+    from monitoring.escalation import delivery_problems
+    from monitoring.notify.outbox import deliver_due
+
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    db = tmp_path / "outbox.duckdb"
+    cfg = _config(tmp_path, 1, "http://127.0.0.1:1/hook/secret-part")
+    settings = load_settings(cfg)
+    store = Store(db)
+    now = datetime.now(UTC)
+    escalate_alert(store, settings, User("anna", "operator"), open_alert(store, now),
+                   "contact:comms-director", "x", now=now)
+    for _ in range(settings.notify.max_attempts):
+        deliver_due(store, settings, now=now)
+        now += timedelta(hours=2)
+    assert len(delivery_problems(store)) == 2
+    store.close()
+    base = [sys.executable, "-m", "monitoring", "outbox"]
+    listed = subprocess.run([*base, "list", "--config", str(cfg), "--db", str(db)],
+                            capture_output=True, text=True, timeout=120, check=True)
+    assert "comms-director" in listed.stdout and "secret-part" not in listed.stdout
+    retried = subprocess.run([*base, "retry", "--config", str(cfg), "--db", str(db)],
+                             capture_output=True, text=True, timeout=120, check=True)
+    assert "2 failed notification(s) queued again" in retried.stdout
+    store = Store(db)
+    states = store.reader().execute("SELECT state, attempts FROM outbox").fetchall()
+    store.close()
+    assert states == [("pending", 0), ("pending", 0)]

@@ -171,3 +171,47 @@ def test_require_login_hides_the_wall_from_anonymous_sessions(monitor, kiosk, sh
 def test_without_require_login_anonymous_sessions_see_the_wall(monitor):
     at = AppTest.from_function(_viewer_page, default_timeout=60).run()
     assert [m.value for m in at.markdown] == ["wall for anonymous"]
+
+
+def test_an_admin_adds_a_user_and_changes_its_role(monitor):
+    from monitoring.users import authenticate
+
+    at = AppTest.from_file(str(PAGES / "users.py"), default_timeout=60)
+    at.session_state["user"] = User("root", "admin")
+    at.run()
+    at.text_input[0].input("marco")
+    at.text_input[1].input("Marco B.")
+    at.selectbox[0].select("operator")
+    at.text_input[2].input("a long password 1")
+    at.button[0].click().run()
+    assert not at.exception and at.success[0].value == "Saved."
+    assert authenticate(monitor.store, "marco", "a long password 1").role == "operator"
+    at.selectbox[1].select("marco")
+    at.selectbox[2].select("viewer")
+    at.button[1].click().run()
+    assert authenticate(monitor.store, "marco", "a long password 1").role == "viewer"
+    actions = monitor.store.reader().execute(
+        "SELECT actor, action, target_id FROM audit_log ORDER BY id").fetchall()
+    assert actions == [("root", "user.add", "marco"), ("root", "user.role", "marco")]
+
+
+def test_a_disabled_or_demoted_account_loses_its_rights_at_the_next_rerun(monitor):
+    from monitoring.users import set_disabled, set_role
+
+    root = User("root", "admin")
+    add_user(monitor.store, root, "boss", "admin", "correct horse 1", now=datetime.now(UTC),
+             rounds=4)
+    add_user(monitor.store, root, "anna", "admin", "correct horse 1", now=datetime.now(UTC),
+             rounds=4)
+    at = AppTest.from_file(str(PAGES / "users.py"), default_timeout=60)
+    at.session_state["user"] = User("anna", "admin")
+    at.run()
+    assert at.dataframe and not at.warning
+    set_role(monitor.store, root, "anna", "operator", now=datetime.now(UTC))
+    at.run()
+    assert not at.dataframe and at.warning and at.session_state["user"].role == "operator"
+    set_disabled(monitor.store, root, "anna", True, now=datetime.now(UTC))
+    login = AppTest.from_file(str(PAGES / "login.py"), default_timeout=60)
+    login.session_state["user"] = User("anna", "operator")
+    login.run()
+    assert "user" not in login.session_state and login.text_input  # back to the login form

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from monitoring.auth import User, require
 from monitoring.config import Contact, Notify, Settings, lookup_secret
 from monitoring.notify import DeliveryError, Notification, PermanentDeliveryError
 from monitoring.notify.email import send_email
@@ -36,7 +37,7 @@ from monitoring.notify.webhook import send_webhook
 from monitoring.store import SQL_INSERT_ALERT_EVENT, Store, naive_utc
 from monitoring.tokens import TokenError, signer_from_settings
 
-__all__ = ["DeliveryReport", "backoff_seconds", "deliver_due"]
+__all__ = ["DeliveryReport", "backoff_seconds", "deliver_due", "requeue_failed"]
 
 log = logging.getLogger("sentinella.notify")
 
@@ -65,6 +66,12 @@ SQL_RETRY = """
 UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?
 WHERE id = ? AND state = 'sending'
 """
+SQL_REQUEUE = """
+UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL
+WHERE state = 'failed' AND (CAST(? AS BIGINT) IS NULL OR id = ?)
+RETURNING id, escalation_id, channel, target, idempotency_key
+"""
+SQL_ALERT_OF_ESCALATION = "SELECT alert_id FROM escalations WHERE id = ?"
 SQL_FAILED = """
 UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state = 'sending'
 """
@@ -195,3 +202,22 @@ def _record_failure(store: Store, outbox_id: int, alert_id: int, key: str, chann
         else:
             wait = backoff_seconds(settings.notify, attempts, rng)
             cur.execute(SQL_RETRY, [t + timedelta(seconds=wait), text, outbox_id])
+
+
+def requeue_failed(store: Store, user: User, *, now: datetime,
+                   outbox_id: int | None = None) -> list[int]:
+    """Send ``failed`` notifications again (all, or one) after the cause is fixed.
+
+    Operator role; the rows keep their idempotency keys; audited with the alert's history.
+    """
+    require(user, "operator")
+    t = naive_utc(now)
+    with store.transaction() as cur:
+        rows = cur.execute(SQL_REQUEUE, [t, outbox_id, outbox_id]).fetchall()
+        for row_id, esc_id, channel, target, key in rows:
+            alert_id = cur.execute(SQL_ALERT_OF_ESCALATION, [esc_id]).fetchall()[0][0]
+            detail = {"outbox_id": row_id, "contact": target, "channel": channel, "key": key}
+            cur.execute(SQL_INSERT_ALERT_EVENT, [alert_id, t, "delivery_requeued",
+                                                 user.username, json.dumps(detail)])
+            store.audit(cur, user.username, "outbox.requeue", "alert", alert_id, detail, now)
+    return [int(r[0]) for r in rows]

@@ -16,7 +16,7 @@ from monitoring.auth import Role, User
 from monitoring.i18n import Translator
 from monitoring.tokens import TokenError, signer_from_settings
 from monitoring.ui.runtime import get_monitor
-from monitoring.users import login, user_by_email
+from monitoring.users import current_account, login, user_by_email
 
 ANONYMOUS = User("anonymous", "viewer", "—")
 
@@ -26,11 +26,17 @@ def current_user() -> User:
 
     A session opened with ``?kiosk=1&token=…`` (see ``python -m monitoring token kiosk``)
     is a viewer named after the screen; with ``auth.oidc`` an identity-provider login is
-    mapped to the account with the same e-mail.
+    mapped to the account with the same e-mail.  A role change or a disabled account
+    takes effect at the session's next rerun.
     """
     user = st.session_state.get("user")
     if isinstance(user, User):
-        return user
+        fresh = current_account(get_monitor().store, user)
+        if fresh != user:
+            st.session_state["user"] = fresh
+            if fresh is None:
+                st.session_state.pop("user")
+        return fresh or ANONYMOUS
     user = _kiosk_user() or _oidc_user()
     if user is not None:
         st.session_state["user"] = user

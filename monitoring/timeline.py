@@ -202,8 +202,11 @@ def _phases(alerts: pd.DataFrame, start: datetime, end: datetime) -> list[Phase]
     if alerts.empty:
         return [Phase("range", start, end)]
     begin = max(start, pd.Timestamp(alerts["first_bin"].min()).to_pydatetime())
-    stops = alerts["closed_at"].fillna(alerts["last_bin"])
-    finish = min(end, pd.Timestamp(stops.max()).to_pydatetime() + timedelta(minutes=1))
+    if alerts["closed_at"].isna().any():      # still open: the crisis lasts to the end
+        finish = end
+    else:
+        finish = min(end, pd.Timestamp(alerts["closed_at"].max()).to_pydatetime()
+                     + timedelta(minutes=1))
     out = []
     if begin > start:
         out.append(Phase("before", start, begin))

@@ -123,6 +123,14 @@ def test_net_sentiment_is_smoothed_over_a_window(crisis):
     assert series.loc[minutes(39), "net_sentiment"] == -1.0
 
 
+def test_an_open_alert_lasts_to_the_end_of_the_range(crisis):
+    store, alert_id = crisis
+    store.reader().execute("UPDATE alerts SET closed_at = NULL WHERE id = ?", [alert_id])
+    review = review_for_alert(store, alert_id, margin=timedelta(minutes=30), now=minutes(50))
+    assert [(p.name, p.end) for p in review.phases] == [("before", minutes(20)),
+                                                        ("during", minutes(50))]
+
+
 def test_range_without_alerts_is_one_phase(crisis):
     store, _ = crisis
     review = review_range(store, "lumea", minutes(50), minutes(60))

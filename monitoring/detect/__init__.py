@@ -303,6 +303,11 @@ class EpisodeCalibrator:
         return rate, sigma
 
     @property
+    def peak(self) -> float | None:
+        """Highest model surprise of the running episode (``None`` outside one)."""
+        return self._peak
+
+    @property
     def in_episode(self) -> bool:
         """Whether an episode is running (it may be in its trailing calm run)."""
         return self._peak is not None

@@ -180,7 +180,7 @@ class VolumeSpike:
             if n >= 2
         ]
         self._log_tests = math.log10(1 + len(self._scales))
-        self._cache: tuple[datetime, int, tuple[list[float], float]] | None = None
+        self._cache: tuple[datetime, int, tuple[list[float], list[float], float]] | None = None
 
     # -- model ---------------------------------------------------------------------
     @staticmethod
@@ -234,25 +234,53 @@ class VolumeSpike:
         """Surprise of ``count`` mentions in the bin starting at ``ts`` (0 in warm-up)."""
         if self.n_learned < self._grace:
             return 0.0
+        return self._scores(ts, count)[2]
+
+    def scale_scores(self, ts: datetime, count: int) -> list[float]:
+        """Calibrated surprise of each scale (the bin first, then each window), uncorrected.
+
+        The alert policy uses the bin's own score to tell when an event has subsided
+        (a long window stays high for hours after a spike).
+        """
+        if self.n_learned < self._grace:
+            return [0.0] * (1 + len(self._scales))
         return self._scores(ts, count)[1]
 
-    def _scores(self, ts: datetime, count: int) -> tuple[list[float], float]:
-        """Return ``(model surprise per scale, final score)``; the bin itself comes first."""
+    def rising_score(self, ts: datetime, count: int) -> float:
+        """The score counting only scales with new evidence in this bin.
+
+        A trailing window remembers a spike for as long as the window: its score stays
+        high but no longer rises.  A window counts here only while its model surprise
+        is at the running maximum of its episode (or starts one), so the aftermath of
+        an event does not look like a new one, while a slow ramp (rising) still does.
+        """
+        if self.n_learned < self._grace:
+            return 0.0
+        raw, cal, _ = self._scores(ts, count)
+        best = cal[0]
+        for scale, r, c in zip(self._scales, raw[1:], cal[1:]):
+            peak = scale.calibrator.peak
+            if peak is None or r >= peak:
+                best = max(best, c)
+        return min(max(0.0, best - self._log_tests), MAX_SURPRISE)
+
+    def _scores(self, ts: datetime, count: int) -> tuple[list[float], list[float], float]:
+        """Return ``(model surprise per scale, calibrated surprise per scale, score)``."""
         cache = self._cache
         if cache is not None and cache[0] == ts and cache[1] == count:
             return cache[2]
         mean, alpha, _ = self._params(ts)
         raw = [nb_surprise(count, mean, alpha, cap=_RAW_CAP)]
-        score = self.calibrator.calibrate(raw[0], cap=_RAW_CAP)
+        cal = [min(self.calibrator.calibrate(raw[0], cap=_RAW_CAP), MAX_SURPRISE)]
         for scale in self._scales:
             r = scale.surprise(count, self._window_mean(ts, mean), self.alpha_prior,
                                self._prior_hour)
             raw.append(r)
-            if scale.full:
-                score = max(score, scale.calibrator.calibrate(r, cap=_RAW_CAP))
+            c = scale.calibrator.calibrate(r, cap=_RAW_CAP) if scale.full else 0.0
+            cal.append(min(c, MAX_SURPRISE))
         # Bonferroni: the largest of several calibrated surprises.
-        final = min(max(0.0, score - self._log_tests), MAX_SURPRISE)
-        result = (raw, final)
+        final = min(max(0.0, max(cal) - self._log_tests), MAX_SURPRISE)
+        result = (raw, cal, final)
         self._cache = (ts, count, result)
         return result
 
@@ -261,7 +289,7 @@ class VolumeSpike:
         count = max(0, int(count))
         weight = 1.0
         if self.n_learned > 0:
-            raw, score = self._scores(ts, count)
+            raw, _, score = self._scores(ts, count)
             if self.n_learned >= self._grace and score >= self._threshold:
                 weight = self.anomaly_weight
             # Every bin feeds the episode calibrators (an episode is a run of bins); the

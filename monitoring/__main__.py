@@ -107,6 +107,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_detect(args: argparse.Namespace) -> int:
+    from monitoring.detect.volume import update_cost
+
+    for days in args.days:
+        seconds = update_cost(days, bin_minutes=args.bin_minutes, repeats=args.repeats)
+        print(json.dumps({"name": "volume_update", "history_days": days,
+                          "value": round(seconds * 1e6, 1), "unit": "us/bin"}))
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     return args.evaluate_run(args)
 
@@ -294,6 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("-n", type=int, default=100_000, help="mentions (default 100000)")
     bi.add_argument("--batch", type=int, default=5_000, help="batch size (default 5000)")
     bi.set_defaults(func=cmd_bench_ingest)
+    bd = bsub.add_parser("detect", help="volume detector update time per bin vs history")
+    bd.add_argument("--days", type=int, nargs="+", default=[1, 60],
+                    help="history lengths in days (default 1 60)")
+    bd.add_argument("--bin-minutes", type=int, default=1, help="bin width (default 1)")
+    bd.add_argument("--repeats", type=int, default=2000, help="timed bins (default 2000)")
+    bd.set_defaults(func=cmd_bench_detect)
     return p
 
 

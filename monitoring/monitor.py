@@ -215,26 +215,36 @@ class Monitor:
         if first is not None and first > start:
             width = self.bin.total_seconds()
             start = datetime.fromtimestamp((first.timestamp() // width) * width, tz=UTC)
-        for stats in self._bins(stream, start, last + self.bin):
+        # Terms are re-learned over their last day only (their half-life): tokenising two
+        # weeks of texts would make a restart slow on a busy stream.
+        day = self.bin * max(1, timedelta(days=1) // self.bin)  # whole bins
+        for stats in self._bins(stream, start, last + self.bin, terms_from=last - day):
             det.learn(stats)
 
-    def _bins(self, stream: str, start: datetime, end: datetime) -> Iterator[BinStats]:
+    def _bins(self, stream: str, start: datetime, end: datetime,
+              terms_from: datetime | None = None) -> Iterator[BinStats]:
         """Every bin of ``[start, end)``, empty bins included, a day per two queries.
 
         Counts come from the per-minute rollup; distinct authors and, for each term,
-        the number of distinct authors who used it come from the mentions' texts.
+        the number of distinct authors who used it come from the mentions' texts (from
+        ``terms_from`` on, when given).
         """
         t = start
         while t < end:
-            chunk_end = min(end, t + max(timedelta(days=1), self.bin))
-            yield from self._bins_chunk(stream, t, chunk_end)
+            chunk_end = min(end, t + self.bin * max(1, timedelta(days=1) // self.bin))
+            if terms_from is not None and t < terms_from < chunk_end:
+                chunk_end = terms_from
+            texts = terms_from is None or chunk_end > terms_from
+            yield from self._bins_chunk(stream, t, chunk_end, texts)
             t = chunk_end
 
-    def _bins_chunk(self, stream: str, start: datetime, end: datetime) -> Iterator[BinStats]:
+    def _bins_chunk(self, stream: str, start: datetime, end: datetime,
+                    with_texts: bool = True) -> Iterator[BinStats]:
         rollup = self.store.bins_range(stream, start, end)
         width = self.bin.total_seconds()
         texts = self.store.reader().execute(
-            SQL_DETECT_TEXTS, [stream, naive_utc(start), naive_utc(end)]).fetchall()
+            SQL_DETECT_TEXTS, [stream, naive_utc(start), naive_utc(end)]
+        ).fetchall() if with_texts else []
         by_bin: dict[datetime, list[tuple[str | None, str | None, str | None]]] = {}
         for ts, author, text, lang in texts:
             key = datetime.fromtimestamp((utc(ts).timestamp() // width) * width, tz=UTC)

@@ -183,6 +183,7 @@ def test_rewarm_learns_only_the_history_there_is(tmp_path):
     again._rewarm("lumea", det, last)
     assert history <= det.volume.n_learned <= history + 1  # not 14 days of zeros
     assert det.volume.expected(last + timedelta(minutes=1))[0] > 1.0
+    assert det.terms.n_learned == det.volume.n_learned and len(det.terms) > 20
 
 
 def test_demo_events_are_typed_and_timely(tmp_path):

@@ -203,8 +203,3 @@ def test_episode_calibrator_censors_crises(censor, low, high):
                             censor=censor)
     _bursts(cal, 5000, (3.0, 4.0, 3.0, 4.0, 3.0, 4.0, 3.0, 4.0, 3.0, 200.0))
     assert low <= cal.calibrate(40.0) <= high
-
-
-@pytest.mark.parametrize("days", [0, 1])
-def test_update_cost_is_small(days):
-    assert update_cost(days, bin_minutes=5, repeats=100) < 0.01

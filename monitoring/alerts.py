@@ -258,7 +258,7 @@ class StreamDetectors:
     def step(self, stats: BinStats) -> list[Decision]:
         """Score one closed bin, learn it, and return the alert decisions."""
         ts, n = stats.bin_start, stats.n
-        mean, low, high = self.volume.expected(ts)
+        mean = self.volume.expected_mean(ts)
         v = self.volume.score_one(ts, n)
         v_bin = self.volume.scale_scores(ts, n)[0]
         s = self.negative.score_one(ts, n, stats.n_negative)
@@ -271,6 +271,7 @@ class StreamDetectors:
         volume_firing = v_bin >= CALM_SURPRISE and (
             rising >= self.threshold
             or (v >= self.threshold and any(k in VOLUME_KINDS for k in self.events)))
+        band = self._band(ts) if volume_firing else None  # before learning this bin
         self.learn(stats, ordinary=not volume_firing)
         for kind in list(self.cooling):
             self.cooling[kind] -= 1
@@ -304,7 +305,7 @@ class StreamDetectors:
             abnormal = excess(stats, base) if kind in VOLUME_KINDS else stats
             event.add(stats, abnormal, self.retype_bins)
             decisions.append(self._decision(kind, action, score, observed, exp, stats,
-                                            (low, high), emerging))
+                                            band, emerging))
         calm = {
             **dict.fromkeys(VOLUME_KINDS, v_bin < CALM_SURPRISE),
             "negative_shift": s < CALM_SURPRISE,
@@ -354,6 +355,10 @@ class StreamDetectors:
                 return kind
         return current.kind
 
+    def _band(self, ts: datetime) -> list[float]:
+        _, low, high = self.volume.expected(ts)
+        return [round(low, 1), round(high, 1)]
+
     def _close(self, kind: str, n: float, expected: float) -> Decision:
         event = self.events.pop(kind)
         if kind in VOLUME_KINDS:
@@ -363,7 +368,7 @@ class StreamDetectors:
         return Decision(kind, "close", 0.0, 0, n, expected, since=event.since)
 
     def _decision(self, kind: str, action: str, score: float, observed: float, expected: float,
-                  stats: BinStats, band: tuple[float, float], emerging: list) -> Decision:
+                  stats: BinStats, band: list[float] | None, emerging: list) -> Decision:
         event = self.events[kind]
         mix = event.raw or stats
         severity = severity_of(event.peak, kind, stats.authors or None,
@@ -372,7 +377,7 @@ class StreamDetectors:
         explanation.update(
             kind=kind, score=round(score, 2), peak_score=round(event.peak, 2), observed=round(float(observed), 3),
             expected=round(float(expected), 3), since=event.since.isoformat(),
-            band=[round(band[0], 1), round(band[1], 1)] if kind in VOLUME_KINDS else None,
+            band=band if kind in VOLUME_KINDS else None,
             severity=severity, severity_word=severity_word(severity, self.critical_severity),
             emerging_terms=[{"term": t.term, "authors": t.observed, "expected": t.expected,
                              "score": t.score} for t in emerging[:5]],

@@ -164,6 +164,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_detect(args: argparse.Namespace) -> int:
+    from monitoring.detect.volume import update_cost
+
+    for days in args.days:
+        seconds = update_cost(days, bin_minutes=args.bin_minutes, repeats=args.repeats)
+        print(json.dumps({"name": "volume_update", "history_days": days,
+                          "value": round(seconds * 1e6, 1), "unit": "us/bin"}))
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     return args.evaluate_run(args)
 
@@ -496,6 +506,12 @@ def build_parser() -> argparse.ArgumentParser:
     bs.add_argument("--sample-seconds", type=float, default=60.0,
                     help="seconds between RSS samples (default 60)")
     bs.set_defaults(func=cmd_bench_soak)
+    bd = bsub.add_parser("detect", help="volume detector update time per bin vs history")
+    bd.add_argument("--days", type=int, nargs="+", default=[1, 60],
+                    help="history lengths in days (default 1 60)")
+    bd.add_argument("--bin-minutes", type=int, default=1, help="bin width (default 1)")
+    bd.add_argument("--repeats", type=int, default=2000, help="timed bins (default 2000)")
+    bd.set_defaults(func=cmd_bench_detect)
     return p
 
 

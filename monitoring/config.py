@@ -238,6 +238,8 @@ class Thresholds(_Model):
     critical_severity: int = Field(8, ge=1, le=10)
     request_share_incident: float = Field(0.5, ge=0, le=1)
     business_hours: BusinessHours | None = None
+    min_topic_authors: int = Field(5, ge=1)
+    critical_min_authors: int = Field(10, ge=1)
 
 
 class Privacy(_Model):

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitoring.alerts import Decision, StreamDetectors, top_terms
+from monitoring.alerts import Decision, StreamDetectors, term_authors, top_terms, with_authors
 from monitoring.config import Settings
 from monitoring.enrich.pipeline import Enricher
 from monitoring.models import BinStats, utc
@@ -40,6 +40,11 @@ from monitoring.store import (
 from monitoring.tokens import TokenError, signer_from_settings
 
 log = logging.getLogger("sentinella")
+
+#: Texts of a stream's mentions in ``[start, end)``, for per-bin authors and topic terms.
+SQL_DETECT_TEXTS = """
+SELECT ts, author, text, lang FROM mentions WHERE stream = ? AND ts >= ? AND ts < ?
+"""
 
 
 class Clock:
@@ -151,7 +156,10 @@ class Monitor:
             min_bin_mentions=settings.thresholds.min_bin_mentions,
             close_after_quiet_bins=settings.thresholds.close_after_quiet_bins,
             request_share_incident=settings.thresholds.request_share_incident,
-            cooldown_bins=round(settings.thresholds.cooldown_minutes / settings.app.bin_minutes))
+            cooldown_bins=round(settings.thresholds.cooldown_minutes / settings.app.bin_minutes),
+            min_topic_authors=settings.thresholds.min_topic_authors,
+            critical_min_authors=settings.thresholds.critical_min_authors,
+            critical_severity=settings.thresholds.critical_severity)
 
     # ------------------------------------------------------------------ reload
     def reload(self, settings: Settings) -> None:
@@ -296,6 +304,9 @@ class Monitor:
         for stream, det in self.detectors.items():
             last = self.store.last_detected_bin(stream)
             start = last + self.bin if last else self.store.first_bin(stream)
+            if start is not None and not last:  # align the first bin to the bin width
+                width = self.bin.total_seconds()
+                start = datetime.fromtimestamp((start.timestamp() // width) * width, tz=UTC)
             if start is None or start >= until:
                 continue
             if stream not in self._warm and last is not None:
@@ -314,21 +325,66 @@ class Monitor:
         return changes
 
     def _rewarm(self, stream: str, det: StreamDetectors, last: datetime) -> None:
-        """After a restart, re-learn the last 14 days from the rollup (one query)."""
-        for stats in self._bins(stream, last - timedelta(days=14) + self.bin, last + self.bin):
-            det.volume.learn_one(stats.bin_start, stats.n)
-            det.negative.learn_one(stats.bin_start, stats.n, stats.n_negative)
+        """After a restart, re-learn up to 14 days from the rollup (one query).
 
-    def _bins(self, stream: str, start: datetime, end: datetime) -> Iterator[BinStats]:
-        """Every bin of ``[start, end)`` from the rollup (one query), empty bins included."""
-        rollup = self.store.bins_range(stream, start, end)
-        rows = {utc(r.bin_start.to_pydatetime()): r for r in rollup.itertuples()}
+        Only the stream's own history is re-learned: a shorter history starts at its first
+        bin, never with days of empty bins that would teach the baseline zeros.
+        """
+        start = last - timedelta(days=14) + self.bin
+        first = self.store.first_bin(stream)
+        if first is not None and first > start:
+            width = self.bin.total_seconds()
+            start = datetime.fromtimestamp((first.timestamp() // width) * width, tz=UTC)
+        # Terms are re-learned over their last day only (their half-life): tokenising two
+        # weeks of texts would make a restart slow on a busy stream.
+        day = self.bin * max(1, timedelta(days=1) // self.bin)  # whole bins
+        for stats in self._bins(stream, start, last + self.bin, terms_from=last - day):
+            det.learn(stats)
+
+    def _bins(self, stream: str, start: datetime, end: datetime,
+              terms_from: datetime | None = None) -> Iterator[BinStats]:
+        """Every bin of ``[start, end)``, empty bins included, a day per two queries.
+
+        Counts come from the per-minute rollup; distinct authors and, for each term,
+        the number of distinct authors who used it come from the mentions' texts (from
+        ``terms_from`` on, when given).
+        """
         t = start
         while t < end:
-            r = rows.get(t)
-            yield (BinStats(stream, t, n=int(r.n), n_negative=int(r.n_negative),
-                            n_request=int(r.n_request), n_polemic=int(r.n_polemic))
-                   if r else BinStats(stream, t))
+            chunk_end = min(end, t + self.bin * max(1, timedelta(days=1) // self.bin))
+            if terms_from is not None and t < terms_from < chunk_end:
+                chunk_end = terms_from
+            texts = terms_from is None or chunk_end > terms_from
+            yield from self._bins_chunk(stream, t, chunk_end, texts)
+            t = chunk_end
+
+    def _bins_chunk(self, stream: str, start: datetime, end: datetime,
+                    with_texts: bool = True) -> Iterator[BinStats]:
+        rollup = self.store.bins_range(stream, start, end)
+        width = self.bin.total_seconds()
+        texts = self.store.reader().execute(
+            SQL_DETECT_TEXTS, [stream, naive_utc(start), naive_utc(end)]
+        ).fetchall() if with_texts else []
+        by_bin: dict[datetime, list[tuple[str | None, str | None, str | None]]] = {}
+        for ts, author, text, lang in texts:
+            key = datetime.fromtimestamp((utc(ts).timestamp() // width) * width, tz=UTC)
+            by_bin.setdefault(key, []).append((author, text, lang))
+        rows: dict[datetime, list[int]] = {}
+        for r in rollup.itertuples():  # the rollup is per minute: sum minutes into bins
+            minute = utc(r.bin_start.to_pydatetime())
+            key = datetime.fromtimestamp((minute.timestamp() // width) * width, tz=UTC)
+            acc = rows.setdefault(key, [0, 0, 0, 0])
+            for i, value in enumerate((r.n, r.n_negative, r.n_request, r.n_polemic)):
+                acc[i] += int(value)
+        t = start
+        while t < end:
+            n, n_negative, n_request, n_polemic = rows.get(t, (0, 0, 0, 0))
+            posts = by_bin.get(t, [])
+            authors = [a for a, _, _ in posts]
+            terms = term_authors([x for _, x, _ in posts], [g for _, _, g in posts], authors)
+            yield BinStats(stream, t, n=n, n_negative=n_negative, n_request=n_request,
+                           n_polemic=n_polemic, authors=len({a for a in authors if a}),
+                           terms=terms)
             t += self.bin
 
     def _apply(self, stream: str, t: datetime, decisions: list[Decision]) -> list[AlertChange]:
@@ -337,14 +393,18 @@ class Monitor:
         for d in decisions:
             existing = self.store.open_alert(stream, d.kind)
             if d.action in ("open", "update"):
-                stats = self.store.bin_stats(stream, t, t + self.bin)
+                # Unique authors and reach of the whole event; terms and samples of this bin.
+                since = d.since or t
+                stats = self.store.bin_stats(stream, since, t + self.bin)
                 texts = self.store.bin_texts(stream, t, t + self.bin)
                 top = texts.nlargest(5, "priority")
-                expl = dict(d.explanation, authors=stats.authors, reach=stats.reach,
-                            top_terms=top_terms(list(texts["text"]), list(texts["lang"])),
-                            sample_ids=[f"{s}:{i}" for s, i in zip(top["source"],
-                                                                   top["source_id"])])
-                d.explanation = expl
+                d.explanation = dict(
+                    d.explanation,
+                    top_terms=top_terms(list(texts["text"]), list(texts["lang"])),
+                    sample_ids=[f"{s}:{i}" for s, i in zip(top["source"], top["source_id"])])
+                det = self.detectors[stream]
+                with_authors(d, stats.authors, stats.reach, det.critical_min_authors,
+                             det.critical_severity)
             with self.store.transaction() as cur:
                 if d.action == "close":
                     if not existing:

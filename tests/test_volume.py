@@ -169,3 +169,37 @@ def test_update_cost_is_constant():
     short = update_cost(0, bin_minutes=60, repeats=300)
     longer = update_cost(20, bin_minutes=60, repeats=300)
     assert longer < 5 * short + 1e-4
+
+
+# -- episode calibration -------------------------------------------------------------
+def _bursts(cal, n_updates: int, peak_cycle: tuple[float, ...], every: int = 50, length: int = 5):
+    for i in range(n_updates):
+        burst = i % every < length
+        cal.update(peak_cycle[i // every % len(peak_cycle)] if burst else 0.5)
+
+
+@pytest.mark.parametrize(("raw", "low", "high"), [
+    (2.0, 0.0, 2.5),  # an ordinary burst is unremarkable once declustered
+    (6.0, 0.0, 3.5),  # as high as the stream's usual peaks: not a crisis
+    (30.0, 6.0, 20.0),  # far beyond every past peak
+])
+def test_episode_calibrator_learns_the_streams_own_peaks(raw, low, high):
+    from monitoring.detect import EpisodeCalibrator
+
+    cal = EpisodeCalibrator(level=2.0, run_length=3, halflife=10_000, prior_updates=100)
+    _bursts(cal, 5000, (2.5, 3.5, 4.5, 5.5, 6.5))
+    assert cal.episodes == 100  # one episode per burst, not one per bin
+    assert low <= cal.calibrate(raw) <= high
+
+
+@pytest.mark.parametrize(("censor", "low", "high"), [
+    (4.0, 6.0, 20.0),  # censored: ten crises leave a surprise of 40 far beyond normal
+    (1e9, 0.0, 4.0),  # uncensored: the crises would teach it that 40 is ordinary
+])
+def test_episode_calibrator_censors_crises(censor, low, high):
+    from monitoring.detect import EpisodeCalibrator
+
+    cal = EpisodeCalibrator(level=2.0, run_length=3, halflife=10_000, prior_updates=100,
+                            censor=censor)
+    _bursts(cal, 5000, (3.0, 4.0, 3.0, 4.0, 3.0, 4.0, 3.0, 4.0, 3.0, 200.0))
+    assert low <= cal.calibrate(40.0) <= high

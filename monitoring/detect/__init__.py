@@ -30,6 +30,7 @@ from scipy import special
 __all__ = [
     "MAX_SURPRISE",
     "SENSITIVITY_THRESHOLDS",
+    "EpisodeCalibrator",
     "EpisodeGate",
     "TailCalibrator",
     "is_anomalous",
@@ -214,6 +215,145 @@ class TailCalibrator:
         else:
             self._excess += weight * excess
             self._n_obs += weight
+
+
+class EpisodeCalibrator:
+    """Recalibrate a model's surprise on the peaks of the stream's own past episodes.
+
+    Bursty streams produce surprises in clusters: one event lifts many consecutive bins,
+    so counting every bin above a level (as :class:`TailCalibrator` does) mistakes one
+    ordinary burst for many independent ones.  Extreme-value practice declusters first
+    (*runs declustering*): an **episode** is a run of model surprises at or above
+    ``level`` that ends after ``run_length`` updates below it, and only its **peak**
+    counts.  Peak excesses over ``level`` are modelled as exponential (peaks over
+    threshold) with an online, discounted mean excess ``sigma``; episodes start at a
+    discounted rate ``lam`` per update.  The calibrated surprise of a model surprise
+    ``s >= level`` is
+
+        ``-log10(lam * exp(-(s - level) / sigma))``
+
+    i.e. the ``-log10`` of the per-update rate of episodes at least that extreme, the
+    same unit as every other surprise: a calibrated 4 is an episode this unusual once
+    in 10,000 bins *for this stream*.  No labels are involved: what is unusual is
+    learned from the stream's own history.  Peaks of episodes that reached ``censor``
+    are right-censored there, so a crisis does not teach the calibrator that crises are
+    normal.  Priors are those of a well-calibrated model (``lam = 10**-level``, mean
+    excess ``1 / ln 10``), so with little history the model's own surprise is returned.
+    Every update is O(1).
+
+    Parameters
+    ----------
+    level : float
+        Model surprise at or above which a bin belongs to an episode.
+    run_length : int
+        Updates below ``level`` that end an episode.
+    halflife : float
+        Half-life of the estimates, in updates.
+    prior_updates : float
+        Weight of the prior episode rate, in updates.
+    prior_episodes : float
+        Weight of the prior mean excess, in episodes.
+    censor : float
+        Calibrated surprise at which peak excesses are censored.
+
+    Examples
+    --------
+    >>> cal = EpisodeCalibrator(level=2.0, run_length=3, halflife=10_000, prior_updates=100)
+    >>> round(cal.calibrate(5.0), 3)   # no history yet: the model is trusted
+    5.0
+    >>> for i in range(5000):          # a burst to 2..7 every 50 updates, 5 updates long
+    ...     cal.update(2.0 + (i // 50 % 6) if i % 50 < 5 else 0.5)
+    >>> cal.episodes > 90, cal.calibrate(6.0) < 3.0, cal.calibrate(60.0) > 6.0
+    (True, True, True)
+    """
+
+    def __init__(
+        self,
+        level: float = 2.0,
+        run_length: int = 12,
+        halflife: float = 14 * 288,
+        prior_updates: float = 288,
+        prior_episodes: float = 3.0,
+        censor: float = SENSITIVITY_THRESHOLDS["normal"],
+    ) -> None:
+        if run_length < 1:
+            raise ValueError("run_length must be at least 1")
+        self.level = level
+        self.run_length = run_length
+        self.halflife = halflife
+        self.prior_updates = prior_updates
+        self.prior_episodes = prior_episodes
+        self.censor = censor
+        self._decay = 0.5 ** (1.0 / halflife)
+        self._n = 0.0  # discounted updates
+        self._n_ep = 0.0  # discounted episodes started
+        self._n_obs = 0.0  # discounted episodes whose peak excess was observed
+        self._excess = 0.0  # discounted sum of (censored) peak excesses
+        self.episodes = 0  # episodes started, undiscounted
+        self._peak: float | None = None  # peak of the running episode
+        self._below = 0  # updates below ``level`` since the running episode's last bin
+
+    def _rate_and_scale(self) -> tuple[float, float]:
+        rate = (self._n_ep + self.prior_updates * 10.0**-self.level) / (
+            self._n + self.prior_updates
+        )
+        sigma = (self._excess + self.prior_episodes / math.log(10.0)) / (
+            self._n_obs + self.prior_episodes
+        )
+        return rate, sigma
+
+    @property
+    def peak(self) -> float | None:
+        """Highest model surprise of the running episode (``None`` outside one)."""
+        return self._peak
+
+    @property
+    def in_episode(self) -> bool:
+        """Whether an episode is running (it may be in its trailing calm run)."""
+        return self._peak is not None
+
+    def calibrate(self, raw: float, cap: float = MAX_SURPRISE) -> float:
+        """Return the calibrated surprise of a model surprise ``raw``."""
+        rate, sigma = self._rate_and_scale()
+        at_level = -math.log10(rate)
+        if raw < self.level:
+            return raw * at_level / self.level
+        return min(cap, at_level + (raw - self.level) / (sigma * math.log(10.0)))
+
+    def update(self, raw: float, weight: float = 1.0) -> None:
+        """Learn one model surprise (``weight < 1`` for bins kept out of the baseline)."""
+        d = self._decay
+        self._n = d * self._n + weight
+        self._n_ep *= d
+        self._n_obs *= d
+        self._excess *= d
+        if raw >= self.level:
+            if self._peak is None:
+                self._peak = raw
+                self._n_ep += 1.0
+                self.episodes += 1
+            else:
+                self._peak = max(self._peak, raw)
+            self._below = 0
+            return
+        if self._peak is None:
+            return
+        self._below += 1
+        if self._below >= self.run_length:
+            self._end_episode()
+
+    def _end_episode(self) -> None:
+        rate, sigma = self._rate_and_scale()
+        assert self._peak is not None
+        limit = max(0.0, (self.censor + math.log10(rate)) * sigma * math.log(10.0))
+        excess = self._peak - self.level
+        if excess >= limit:
+            self._excess += limit
+        else:
+            self._excess += excess
+            self._n_obs += 1.0
+        self._peak = None
+        self._below = 0
 
 
 @dataclass

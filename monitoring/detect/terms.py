@@ -175,15 +175,25 @@ class EmergingTerms:
         value, step = entry
         return value * self._decay ** (self.n_learned - step)
 
-    def background(self, term: str) -> float:
-        """Expected mentions of ``term`` per bin."""
-        rate = (self.prior_count + self._count(term)) / (self.prior_bins + self._bins)
-        return max(rate, self.min_rate)
+    def background(self, term: str, n: int | None = None) -> float:
+        """Expected mentions of ``term`` in a bin (of ``n`` mentions, when given).
 
-    def learn_one(self, ts: datetime, counts: Mapping[str, int]) -> None:
-        """Add one bin of term counts to the background (``ts`` is the bin start)."""
+        With ``n`` the term's background is a rate per mention (its share of the
+        stream), so a term that is in every post (the brand's name) rises with the
+        daily rhythm instead of surfacing every morning.
+        """
+        exposure = 1.0 if n is None else float(n)
+        rate = (self.prior_count + self._count(term)) / (self.prior_bins + self._bins)
+        return max(rate * exposure, self.min_rate)
+
+    def learn_one(self, ts: datetime, counts: Mapping[str, int], n: int | None = None) -> None:
+        """Add one bin of term counts to the background (``ts`` is the bin start).
+
+        ``n`` is the bin's number of mentions (or authors); without it every bin counts
+        as one unit of exposure.  Use it the same way in :meth:`score_one`.
+        """
         self.n_learned += 1
-        self._bins = self._decay * self._bins + 1.0
+        self._bins = self._decay * self._bins + (1.0 if n is None else float(max(n, 0)))
         now = self.n_learned
         for term, count in counts.items():
             if count > 0:
@@ -197,7 +207,8 @@ class EmergingTerms:
         for term in ranked[keep:]:
             del self._counts[term]
 
-    def score_one(self, counts: Mapping[str, int], k: int = 10) -> list[EmergingTerm]:
+    def score_one(self, counts: Mapping[str, int], k: int = 10,
+                  n: int | None = None) -> list[EmergingTerm]:
         """Return the ``k`` most surprising terms of a bin, best first.
 
         Only terms with at least ``min_count`` mentions and a surprise of at least
@@ -210,7 +221,7 @@ class EmergingTerms:
             if count < self.min_count:
                 continue
             count_bg = self._count(term)
-            rate = self.background(term)
+            rate = self.background(term, n)
             # Gamma posterior of the rate: shape a, so the predictive has alpha = 1 / a.
             alpha = 1.0 / (self.prior_count + count_bg)
             score = nb_surprise(count, rate, alpha)

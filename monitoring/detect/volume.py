@@ -11,10 +11,13 @@ learned online:
   is an EWMA of the moment estimate ``((x - mu)**2 - mu) / mu**2``.
 
 The model surprise is the negative-binomial upper-tail surprise of the count; the same
-is computed for the total of a trailing window (default one hour) against the sum of
-its expected counts.  Each is recalibrated on the stream's own tail by a
-:class:`~monitoring.detect.TailCalibrator` (real mention streams are burstier than any
-count model) and the score is the larger of the two, corrected for testing twice.  Low-volume streams are naturally noisy under this model, so
+is computed for the totals of trailing windows (default one and six hours) against the
+sum of their expected counts at the *slow* level, so a ramp the fast level would follow
+is still seen.  Each scale is recalibrated on the peaks of the stream's own past
+episodes by an :class:`~monitoring.detect.EpisodeCalibrator` (real mention streams are
+burstier than any count model, and their bursts come in runs) and the score is the
+largest calibrated surprise, corrected for testing several scales (Bonferroni).
+Low-volume streams are naturally noisy under this model, so
 0 -> 3 mentions is not a crisis.  Counts are winsorised before they are learned, and a
 bin that scores as anomalous is learned with weight ``anomaly_weight`` only, so a long
 crisis keeps scoring high instead of becoming the new normal within the hour.
@@ -32,11 +35,10 @@ from datetime import datetime, timedelta
 import numpy as np
 from scipy import stats
 
-from monitoring.detect import MAX_SURPRISE, TailCalibrator, nb_surprise, threshold_for
+from monitoring.detect import MAX_SURPRISE, EpisodeCalibrator, nb_surprise, threshold_for
 
 __all__ = ["VolumeSpike", "update_cost"]
 
-_LOG10_2 = math.log10(2.0)
 _RAW_CAP = 300.0  # model surprises are recalibrated before the final cap
 _PRIOR_COUNT = 0.5  # gamma prior shape of a level (mentions), over one pseudo-bin
 _PRIOR_SEASON_COUNT = 10.0  # mentions of evidence before a seasonal factor leaves 1
@@ -76,12 +78,17 @@ class VolumeSpike:
     anomaly_weight : float
         Learning weight of a bin whose score reaches the sensitivity threshold.
     calibration_halflife_days : float
-        Half-life of the tail recalibration (:class:`~monitoring.detect.TailCalibrator`).
-    window : timedelta | None
-        A second scale: the total of the bins in this trailing window is also scored
+        Half-life of the episode recalibration (:class:`~monitoring.detect.EpisodeCalibrator`).
+    windows : tuple of timedelta
+        Further scales: the total of the bins in each trailing window is also scored
         against the sum of their expected counts, so a sustained moderate rise is seen
-        as early as a sharp spike.  The score is the larger of the two calibrated
-        surprises, corrected for testing twice.  ``None`` scores single bins only.
+        as early as a sharp spike.  The score is the largest calibrated surprise,
+        corrected for the number of scales.  ``()`` scores single bins only.
+    episode_level : float
+        Model surprise at which a bin belongs to an episode (see
+        :class:`~monitoring.detect.EpisodeCalibrator`).
+    window_slow : bool
+        Score windows against the slow level (``True``) rather than the blended one.
 
     Examples
     --------
@@ -114,7 +121,9 @@ class VolumeSpike:
         clip_sigmas: float = 3.0,
         anomaly_weight: float = 0.1,
         calibration_halflife_days: float = 7.0,
-        window: timedelta | None = timedelta(hours=1),
+        windows: tuple[timedelta, ...] = (timedelta(hours=1), timedelta(hours=6)),
+        episode_level: float = 3.0,
+        window_slow: bool = True,
     ) -> None:
         if bin_minutes <= 0:
             raise ValueError("bin_minutes must be positive")
@@ -130,7 +139,9 @@ class VolumeSpike:
         self.clip_sigmas = clip_sigmas
         self.anomaly_weight = anomaly_weight
         self.calibration_halflife_days = calibration_halflife_days
-        self.window = window
+        self.windows = tuple(windows)
+        self.episode_level = episode_level
+        self.window_slow = window_slow
 
         self._threshold = threshold_for(sensitivity)
         bin_td = timedelta(minutes=bin_minutes)
@@ -156,20 +167,20 @@ class VolumeSpike:
         self._wday_obs = np.zeros(7)
         self._wday_ref = np.zeros(7)
         bins_per_day = 24.0 * bins_per_hour
-        self.calibrator = TailCalibrator(
-            halflife=calibration_halflife_days * bins_per_day, prior_updates=bins_per_day
+        halflife = calibration_halflife_days * bins_per_day
+        self.calibrator = EpisodeCalibrator(
+            level=episode_level, run_length=max(1, round(bins_per_hour)), halflife=halflife,
+            prior_updates=bins_per_day,
         )
-        self.window_calibrator = TailCalibrator(
-            halflife=calibration_halflife_days * bins_per_day, prior_updates=bins_per_day
-        )
-        n_window = int(window / bin_td) if window is not None else 0
-        self._window_bins = n_window if n_window >= 2 else 0
-        # Counts and expected counts of the last ``_window_bins - 1`` bins learned.
-        self._recent: deque[tuple[float, float]] = deque()
-        self._recent_count = 0.0
-        self._recent_mean = 0.0
-        self._w_disp = [0.0, 0.0]
-        self._cache: tuple[datetime, int, tuple[float, float, float]] | None = None
+        self._scales = [
+            _Window(n, EpisodeCalibrator(
+                level=episode_level, run_length=n, halflife=halflife, prior_updates=bins_per_day
+            ))
+            for n in sorted({int(w / bin_td) for w in self.windows})
+            if n >= 2
+        ]
+        self._log_tests = math.log10(1 + len(self._scales))
+        self._cache: tuple[datetime, int, tuple[list[float], list[float], float]] | None = None
 
     # -- model ---------------------------------------------------------------------
     @staticmethod
@@ -211,6 +222,13 @@ class VolumeSpike:
         alpha = self.alpha + 1.0 / (_PRIOR_COUNT + self._fast[0])
         return level * season, alpha, season
 
+    def _window_mean(self, ts: datetime, mean: float) -> float:
+        # Windows compare against the slow level: the fast level follows a slow ramp,
+        # which is exactly what the longer windows are there to see.
+        if not self.window_slow:
+            return mean
+        return self.slow * self._season(ts)
+
     # -- public API ----------------------------------------------------------------
     def score_one(self, ts: datetime, count: int) -> float:
         """Surprise of ``count`` mentions in the bin starting at ``ts`` (0 in warm-up)."""
@@ -218,28 +236,51 @@ class VolumeSpike:
             return 0.0
         return self._scores(ts, count)[2]
 
-    def _window_alpha(self) -> float:
-        prior = self._prior_hour
-        alpha = (self._w_disp[0] + prior * self.alpha_prior) / (self._w_disp[1] + prior)
-        return min(max(alpha, 1e-3), 10.0)
+    def scale_scores(self, ts: datetime, count: int) -> list[float]:
+        """Calibrated surprise of each scale (the bin first, then each window), uncorrected.
 
-    def _scores(self, ts: datetime, count: int) -> tuple[float, float, float]:
-        """Return ``(bin model surprise, window model surprise, final score)``."""
+        The alert policy uses the bin's own score to tell when an event has subsided
+        (a long window stays high for hours after a spike).
+        """
+        if self.n_learned < self._grace:
+            return [0.0] * (1 + len(self._scales))
+        return self._scores(ts, count)[1]
+
+    def rising_score(self, ts: datetime, count: int) -> float:
+        """The score counting only scales with new evidence in this bin.
+
+        A trailing window remembers a spike for as long as the window: its score stays
+        high but no longer rises.  A window counts here only while its model surprise
+        is at the running maximum of its episode (or starts one), so the aftermath of
+        an event does not look like a new one, while a slow ramp (rising) still does.
+        """
+        if self.n_learned < self._grace:
+            return 0.0
+        raw, cal, _ = self._scores(ts, count)
+        best = cal[0]
+        for scale, r, c in zip(self._scales, raw[1:], cal[1:]):
+            peak = scale.calibrator.peak
+            if peak is None or r >= peak:
+                best = max(best, c)
+        return min(max(0.0, best - self._log_tests), MAX_SURPRISE)
+
+    def _scores(self, ts: datetime, count: int) -> tuple[list[float], list[float], float]:
+        """Return ``(model surprise per scale, calibrated surprise per scale, score)``."""
         cache = self._cache
         if cache is not None and cache[0] == ts and cache[1] == count:
             return cache[2]
         mean, alpha, _ = self._params(ts)
-        raw = nb_surprise(count, mean, alpha, cap=_RAW_CAP)
-        score = self.calibrator.calibrate(raw, cap=_RAW_CAP)
-        raw_w = 0.0
-        if self._window_bins and len(self._recent) == self._window_bins - 1:
-            total = self._recent_count + count
-            expected = self._recent_mean + mean
-            raw_w = nb_surprise(total, expected, self._window_alpha(), cap=_RAW_CAP)
-            score_w = self.window_calibrator.calibrate(raw_w, cap=_RAW_CAP)
-            # Bonferroni: the larger of two calibrated surprises, tested twice.
-            score = max(0.0, max(score, score_w) - _LOG10_2)
-        result = (raw, raw_w, min(score, MAX_SURPRISE))
+        raw = [nb_surprise(count, mean, alpha, cap=_RAW_CAP)]
+        cal = [min(self.calibrator.calibrate(raw[0], cap=_RAW_CAP), MAX_SURPRISE)]
+        for scale in self._scales:
+            r = scale.surprise(count, self._window_mean(ts, mean), self.alpha_prior,
+                               self._prior_hour)
+            raw.append(r)
+            c = scale.calibrator.calibrate(r, cap=_RAW_CAP) if scale.full else 0.0
+            cal.append(min(c, MAX_SURPRISE))
+        # Bonferroni: the largest of several calibrated surprises.
+        final = min(max(0.0, max(cal) - self._log_tests), MAX_SURPRISE)
+        result = (raw, cal, final)
         self._cache = (ts, count, result)
         return result
 
@@ -247,17 +288,17 @@ class VolumeSpike:
         """Update the baseline with the bin starting at ``ts``."""
         count = max(0, int(count))
         weight = 1.0
-        full = self._window_bins and len(self._recent) == self._window_bins - 1
         if self.n_learned > 0:
-            raw, raw_w, score = self._scores(ts, count)
+            raw, _, score = self._scores(ts, count)
             if self.n_learned >= self._grace and score >= self._threshold:
                 weight = self.anomaly_weight
-            # Anomalous bins stay out of the tail model (as in SPOT), so a crisis does
-            # not teach it that crises are normal; ordinary bins' excesses are censored.
-            if weight == 1.0:
-                self.calibrator.update(raw)
-                if full:
-                    self.window_calibrator.update(raw_w)
+            # Every bin feeds the episode calibrators (an episode is a run of bins); the
+            # peaks of anomalous episodes are censored there, so a crisis does not teach
+            # them that crises are normal.
+            self.calibrator.update(raw[0])
+            for scale, r in zip(self._scales, raw[1:]):
+                if scale.full:
+                    scale.calibrator.update(r)
         mean, alpha, season = self._params(ts)
         sd = math.sqrt(mean + alpha * mean * mean)
         x = min(float(count), mean + self.clip_sigmas * sd)
@@ -274,29 +315,12 @@ class VolumeSpike:
             prior = self._prior_hour
             alpha = (self._disp_num + prior * self.alpha_prior) / (self._disp_den + prior)
             self.alpha = min(max(alpha, 1e-3), 10.0)
-        if self._window_bins:
-            self._learn_window(float(count), mean, weight, full)
+        for scale in self._scales:
+            scale.learn(float(count), self._window_mean(ts, mean), weight, self.clip_sigmas, self._d_disp,
+                        self.alpha_prior, self._prior_hour)
         self._learn_season(ts, x, weight)
         self.n_learned += 1
         self._cache = None
-
-    def _learn_window(self, count: float, mean: float, weight: float, full: bool) -> None:
-        if full:
-            total = self._recent_count + count
-            expected = self._recent_mean + mean
-            alpha = self._window_alpha()
-            sd = math.sqrt(expected + alpha * expected * expected)
-            total = min(total, expected + self.clip_sigmas * sd)
-            z = ((total - expected) ** 2 - expected) / (expected * expected)
-            self._w_disp[0] = self._d_disp * self._w_disp[0] + weight * z
-            self._w_disp[1] = self._d_disp * self._w_disp[1] + weight
-        self._recent.append((count, mean))
-        self._recent_count += count
-        self._recent_mean += mean
-        if len(self._recent) > self._window_bins - 1:
-            old_count, old_mean = self._recent.popleft()
-            self._recent_count -= old_count
-            self._recent_mean -= old_mean
 
     def _learn_season(self, ts: datetime, x: float, weight: float) -> None:
         h, d = ts.hour, ts.weekday()
@@ -307,6 +331,10 @@ class VolumeSpike:
         self._hour_ref[h] = self._d_hour * self._hour_ref[h] + weight * slow * wday
         self._wday_obs[d] = self._d_wday * self._wday_obs[d] + weight * x
         self._wday_ref[d] = self._d_wday * self._wday_ref[d] + weight * slow * hour
+
+    def expected_mean(self, ts: datetime) -> float:
+        """The expected count at ``ts`` (cheaper than :meth:`expected`)."""
+        return self._params(ts)[0]
 
     def expected(self, ts: datetime) -> tuple[float, float, float]:
         """Return ``(mean, low, high)``: the expected count and its normal band at ``ts``.
@@ -321,6 +349,54 @@ class VolumeSpike:
         low = float(stats.nbinom.ppf(tail, r, p))
         high = float(stats.nbinom.isf(tail, r, p))
         return mean, low, high
+
+
+class _Window:
+    """The trailing sum of ``n`` bins, scored against the sum of their expected counts.
+
+    Its over-dispersion is learned like the bin's (an EWMA moment estimate) and its
+    model surprises are calibrated by their own :class:`EpisodeCalibrator`.
+    """
+
+    def __init__(self, n: int, calibrator: EpisodeCalibrator) -> None:
+        self.n = n
+        self.calibrator = calibrator
+        self.recent: deque[tuple[float, float]] = deque()  # the last n - 1 (count, mean)
+        self.count = 0.0
+        self.mean = 0.0
+        self.disp = [0.0, 0.0]
+
+    @property
+    def full(self) -> bool:
+        return len(self.recent) == self.n - 1
+
+    def alpha(self, alpha_prior: float, prior: float) -> float:
+        alpha = (self.disp[0] + prior * alpha_prior) / (self.disp[1] + prior)
+        return min(max(alpha, 1e-3), 10.0)
+
+    def surprise(self, count: float, mean: float, alpha_prior: float, prior: float) -> float:
+        if not self.full:
+            return 0.0
+        alpha = self.alpha(alpha_prior, prior)
+        return nb_surprise(self.count + count, self.mean + mean, alpha, cap=_RAW_CAP)
+
+    def learn(self, count: float, mean: float, weight: float, clip_sigmas: float,
+              decay: float, alpha_prior: float, prior: float) -> None:
+        if self.full:
+            expected = self.mean + mean
+            alpha = self.alpha(alpha_prior, prior)
+            sd = math.sqrt(expected + alpha * expected * expected)
+            total = min(self.count + count, expected + clip_sigmas * sd)
+            z = ((total - expected) ** 2 - expected) / (expected * expected)
+            self.disp[0] = decay * self.disp[0] + weight * z
+            self.disp[1] = decay * self.disp[1] + weight
+        self.recent.append((count, mean))
+        self.count += count
+        self.mean += mean
+        if len(self.recent) > self.n - 1:
+            old_count, old_mean = self.recent.popleft()
+            self.count -= old_count
+            self.mean -= old_mean
 
 
 def update_cost(days: int, bin_minutes: int = 1, repeats: int = 2000) -> float:

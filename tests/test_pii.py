@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-import time
 from itertools import pairwise
 
 import pytest
@@ -14,6 +13,7 @@ from monitoring.enrich.pii import (
     pii_kinds,
     private_channel_reply,
 )
+from monitoring.models import MAX_TEXT_CHARS
 
 DOTS4 = "\u2022" * 4
 
@@ -223,10 +223,13 @@ def test_several_kinds_sorted_and_without_overlap() -> None:
     ],
 )
 def test_hostile_text_is_bounded(hostile: str) -> None:
-    start = time.perf_counter()
-    find_pii(hostile)
-    mask_pii(hostile)
-    assert time.perf_counter() - start < 0.5
+    # Only the first MAX_TEXT_CHARS characters are examined: a megabyte post costs what
+    # its head costs (the speed itself is measured by `python -m monitoring bench`).
+    head = hostile[:MAX_TEXT_CHARS]
+    assert find_pii(hostile) == find_pii(head)
+    masked = mask_pii(hostile)
+    assert masked == mask_pii(head)
+    assert len(masked) <= MAX_TEXT_CHARS
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,13 @@ class Enricher:
         self.router = Router(settings.departments)
         self._terms = {s.id: tuple(s.terms) for s in settings.streams}
 
+    def _understand(self, key: tuple[str, str, str], sent: sentiment.Sentiment) -> tuple:
+        """Category, personal data kinds, department and urgency of one distinct text."""
+        short, lang, stream = key
+        cls = classify_mod.classify(short, lang, sent.compound, self._terms.get(stream, ()))
+        department = self.router.route(short, cls.category, lang)
+        return sent, cls, pii.pii_kinds(short), department, priority_mod.is_urgent(short)
+
     def enrich(self, mentions: Sequence[Mention]) -> pd.DataFrame:
         """Return a frame with ``MENTION_COLUMNS + ENRICHED_COLUMNS`` (``ts`` naive UTC)."""
         if not mentions:
@@ -70,13 +77,20 @@ class Enricher:
         texts = [clean_text(m.text) for m in mentions]
         bounded = [t[: self.max_chars] for t in texts]
         langs = language.detect_languages(bounded, [m.lang_hint for m in mentions])
-        scores = sentiment.score_batch(bounded, langs)
+        # Identical posts (retweets of the same words, copy-paste campaigns, bots) are
+        # understood once per batch.
+        keys = list(zip(bounded, langs, (m.stream for m in mentions)))
+        unique = list(dict.fromkeys(keys))
+        scores = sentiment.score_batch([k[0] for k in unique], [k[1] for k in unique])
+        understood = {
+            key: self._understand(key, sent) for key, sent in zip(unique, scores)
+        }
         rows: dict[str, list] = {c: [] for c in MENTION_COLUMNS + ENRICHED_COLUMNS}
-        for m, text, short, lang, sent in zip(mentions, texts, bounded, langs, scores):
-            cls = classify_mod.classify(short, lang, sent.compound, self._terms.get(m.stream, ()))
-            kinds = pii.pii_kinds(short)
+        for m, text, key in zip(mentions, texts, keys):
+            short, lang, _ = key
+            sent, cls, kinds, department, urgent = understood[key]
             prio = priority_mod.priority(sent.compound, cls.category, m.author_reach, kinds,
-                                         short, lang)
+                                         short, lang, urgent)
             rows["source"].append(m.source)
             rows["source_id"].append(m.source_id)
             rows["stream"].append(m.stream)
@@ -92,7 +106,7 @@ class Enricher:
             rows["sentiment"].append(float(sent.compound))
             rows["sentiment_label"].append(sent.label)
             rows["category"].append(cls.category)
-            rows["department"].append(self.router.route(short, cls.category, lang))
+            rows["department"].append(department)
             rows["pii_kinds"].append(list(kinds))
             rows["priority"].append(float(prio.score))
             rows["priority_reasons"].append(list(prio.reasons))

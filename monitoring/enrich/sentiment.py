@@ -41,6 +41,7 @@ __all__ = [
     "EnglishSentimentAnalyzer",
     "Sentiment",
     "bound_text",
+    "collapse_runs",
     "label_of",
     "score",
     "score_batch",
@@ -56,6 +57,21 @@ _INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u
 # A character or a unit of two or three characters (emoji with modifiers, "ah") repeated
 # four or more times.  The lazy unit is at most three characters: linear time.
 _RUN = re.compile(r"(.{1,3}?)\1{3,}", re.DOTALL)
+# Necessary condition for such a run (the unit's first character recurs at its stride):
+# about three times cheaper to scan for, so the full pattern runs only on the few texts
+# that pass it.
+_RUN_HINT = re.compile(r"(.)(?:\1\1\1|.\1.\1.\1|..\1..\1..\1)", re.DOTALL)
+
+
+def collapse_runs(text: str) -> str:
+    """Collapse a character, or a unit of two or three, repeated four times or more to three.
+
+    >>> collapse_runs("noooooo ahahahahah 😡😡😡😡😡"), collapse_runs("ok")
+    ('nooo ahahah 😡😡😡', 'ok')
+    """
+    if _RUN_HINT.search(text) is None:
+        return text
+    return _RUN.sub(r"\1\1\1", text)
 
 
 def bound_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
@@ -68,8 +84,10 @@ def bound_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     """
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    text = _INVISIBLE.sub("", text[: limit + limit // 2])
-    return _RUN.sub(r"\1\1\1", text)[:limit]
+    text = text[: limit + limit // 2]
+    if not text.isascii():
+        text = _INVISIBLE.sub("", text)
+    return collapse_runs(text)[:limit]
 
 
 #: Customer care vocabulary added to VADER's lexicon (VADER's -4..4 scale).  Events that

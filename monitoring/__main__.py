@@ -154,6 +154,43 @@ def cmd_bench_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_labels(args: argparse.Namespace) -> int:
+    import getpass
+
+    from monitoring.labels import LabelError, import_labels_csv
+
+    _, store = _open(args)
+    try:
+        report = import_labels_csv(store, args.file, args.user or f"cli:{getpass.getuser()}")
+    except (LabelError, OSError, UnicodeDecodeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(report.summary())
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from monitoring.labels import FIELDS, train
+
+    settings, store = _open(args)
+    models = Path(args.models) if args.models else settings.database_path().parent
+    fields = [args.field] if args.field else list(FIELDS)
+    trained = 0
+    for name in fields:
+        t0 = time.perf_counter()
+        report = train(store, name, models)
+        if report.path is None:
+            print(f"{name}: not trained: {report.skipped}", file=sys.stderr)
+            continue
+        trained += 1
+        print(f"{name}: {report.labels} labels, classes {', '.join(report.classes)}, "
+              f"model written to {report.path} in {time.perf_counter() - t0:.1f} s")
+    store.close()
+    return 0 if trained else 1
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from monitoring.backup import backup
 
@@ -294,6 +331,21 @@ def build_parser() -> argparse.ArgumentParser:
     common(rt)
     rt.add_argument("--days", type=int, help="override privacy.retention_days")
     rt.set_defaults(func=cmd_retention)
+
+    il = sub.add_parser("import-labels", help="import operator labels (category, sentiment, "
+                        "department) from a CSV file; prints what was rejected and why")
+    common(il)
+    il.add_argument("file", help="CSV with field,value (or a category/sentiment/department "
+                    "column) and text or source,source_id")
+    il.add_argument("--user", help="who the labels are recorded for (default cli:<login>)")
+    il.set_defaults(func=cmd_import_labels)
+    tr = sub.add_parser("train", help="fit the light text model on the stored labels, one "
+                        "model file per field, next to the database (or --models)")
+    common(tr)
+    tr.add_argument("--field", choices=["category", "sentiment", "department"],
+                    help="only this field (default: every field with enough labels)")
+    tr.add_argument("--models", help="folder for the model files (default: the database's)")
+    tr.set_defaults(func=cmd_train)
 
     b = sub.add_parser("bench", help="benchmarks, one JSON line per result")
     bsub = b.add_subparsers(dest="bench", required=True)

@@ -97,8 +97,11 @@ TAX_CODES = [
 
 
 @pytest.mark.parametrize(("code", "valid"), TAX_CODES)
-def test_tax_codes(code: str, valid: bool) -> None:
-    text = f"Il mio codice fiscale è {code}, potete verificare?"
+@pytest.mark.parametrize(
+    "template", ["Il mio codice fiscale è {}, potete verificare?", "my tax code: {}", "{}"]
+)
+def test_tax_codes(code: str, valid: bool, template: str) -> None:
+    text = template.format(code)
     assert ("tax_code" in pii_kinds(text)) is valid
 
 
@@ -146,6 +149,15 @@ def test_emails(text: str, email: str) -> None:
         "ordine n. 123456 non arrivato",
         "Ho pagato 1.234,56 euro il 12/03/2024 alle 10:30",
         "Il volo AZ 1234 è in ritardo di 45 minuti",
+        # codes and links with many digits are not phone numbers
+        "Bolletta n° 7X30018830: tariffa sbagliata",
+        "read this https://news.example/a/863632 and weep",
+        "ticket ABC3471234567 still open",
+        # too short or impossible numbers
+        "call 12345 now",
+        "numero 000 000 0000",
+        "my tax code is RSSMRA85T10A562T, is it ok?",  # check character wrong
+        "email me at mario@ please",
         "",
     ],
 )

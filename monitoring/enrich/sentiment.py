@@ -38,6 +38,7 @@ __all__ = [
     "CARE_PHRASES",
     "NEGATIVE_THRESHOLD",
     "POSITIVE_THRESHOLD",
+    "POSITIVE_THRESHOLD_EN",
     "EnglishSentimentAnalyzer",
     "Sentiment",
     "bound_text",
@@ -50,6 +51,11 @@ __all__ = [
 #: ``compound`` at or above which a post is positive.  Higher than VADER's 0.05: in posts
 #: to a brand one courtesy word ("thanks", "please", "ok") is not praise.
 POSITIVE_THRESHOLD = 0.3
+#: The same for texts scored with VADER's English lexicon, which rates courtesy words high
+#: ("thanks" 1.9, "glad" 2.0, "sure" 1.3): in a post to a brand they mostly go with a
+#: request, so an English post needs more positive words than an Italian one to be praise
+#: (the Italian lexicon rates courtesy words low itself).
+POSITIVE_THRESHOLD_EN = 0.5
 #: ``compound`` at or below which a post is negative.
 NEGATIVE_THRESHOLD = -0.05
 
@@ -118,6 +124,9 @@ CARE_LEXICON: dict[str, float] = {
     "dirty": -1.5, "smelly": -1.6, "cramped": -1.4, "hung": -0.6, "downgraded": -1.3,
     "overdue": -1.2, "undelivered": -1.6, "nobody": -0.6, "nowhere": -0.6,
     "wtf": -2.5, "smh": -1.5, "ugh": -1.8, "seriously": -0.6, "unbelievable": -1.5,
+    # said to a brand, "a joke" is contempt (VADER: joke 1.2)
+    "joke": -1.2, "jokes": -0.8, "shambles": -2.0, "inept": -2.1, "nightmare": -2.3,
+    "fml": -2.0, "why": -0.5,
     # request and conversational words (VADER: help 1.7, please 1.3, yes 1.7, ok 1.2)
     "help": 0.4, "please": 0.3, "pls": 0.2, "plz": 0.2, "support": 0.4, "care": 0.5,
     "yes": 0.6, "sure": 0.5, "ok": 0.5, "okay": 0.4, "well": 0.3, "fine": 0.5, "lol": 1.0,
@@ -164,6 +173,10 @@ EMOJI_WORDS: dict[str, str] = {
     "👏": "good", "🔥": "", "💯": "perfect", "🤡": "ridiculous",
 }
 
+#: Positive valence in a question is multiplied by this: a question asks for something,
+#: and its courtesy words ("can you please help? thanks") are not praise.
+QUESTION_POSITIVE_SCALAR = 0.5
+
 #: Valence of a reported long wait ("for 3 hours", "after two days").
 LONG_WAIT_VALENCE = -1.3
 
@@ -174,6 +187,8 @@ _PHRASE = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s+")
+_HASHTAG = re.compile(r"#([A-Za-z]{5,60})(?![\w'])")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # "for 3 hours", "after two days": a long wait reported to customer care.
 _DURATION = re.compile(
     r"(?<![\w'])(?:for|after|over|than)\s+(?:\d{1,3}\+?|an?|two|three|four|five|several|many)?"
@@ -197,13 +212,14 @@ class Sentiment:
     label: str  # 'negative' | 'neutral' | 'positive'
 
 
-def label_of(compound: float) -> str:
-    """Map a compound score to a label with :data:`POSITIVE_THRESHOLD` / ``NEGATIVE_...``.
+def label_of(compound: float, lang: str = "it") -> str:
+    """Map a compound score to a label with :data:`POSITIVE_THRESHOLD` (Italian; other
+    languages :data:`POSITIVE_THRESHOLD_EN`) and :data:`NEGATIVE_THRESHOLD`.
 
-    >>> label_of(0.3), label_of(0.0), label_of(-0.2)
-    ('positive', 'neutral', 'negative')
+    >>> label_of(0.3), label_of(0.0), label_of(-0.2), label_of(0.3, "en")
+    ('positive', 'neutral', 'negative', 'neutral')
     """
-    if compound >= POSITIVE_THRESHOLD:
+    if compound >= (POSITIVE_THRESHOLD if lang == "it" else POSITIVE_THRESHOLD_EN):
         return "positive"
     if compound <= NEGATIVE_THRESHOLD:
         return "negative"
@@ -271,6 +287,8 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
         """Scores like VADER's ``polarity_scores`` (``neg``, ``neu``, ``pos``, ``compound``)."""
         text = bound_text(text)
         if self.extended:
+            if "#" in text:
+                text = _HASHTAG.sub(self._split_hashtag, text)
             text = _GLUED.sub(r"\1 ", text)
             text = _DURATION.sub(" long_wait ", text)
             text = _PHRASE.sub(_join_phrase, text)
@@ -284,7 +302,26 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
             bi = lower.index("but")
             sentiments = [s * 0.5 if k < bi else s * 1.5 if k > bi else s
                           for k, s in enumerate(sentiments)]
+        if self.extended and "?" in text:
+            sentiments = [s * QUESTION_POSITIVE_SCALAR if s > 0 else s for s in sentiments]
         return self.score_valence(sentiments, text)
+
+    def _split_hashtag(self, match: re.Match[str]) -> str:
+        """``#EpicFail`` -> ``Epic Fail``; ``#unitedsucks`` -> ``united sucks`` when a
+        lexicon word of four letters or more starts or ends the tag."""
+        tag = match.group(1)
+        if not tag.islower() and not tag.isupper():
+            return _CAMEL.sub(" ", tag)
+        low = tag.lower()
+        if low in self.lexicon:
+            return tag
+        lexicon = self.lexicon
+        for k in range(len(low) - 2, 3, -1):  # longest known word first
+            if low[:k] in lexicon:
+                return f"{tag[:k]} {tag[k:]}"
+            if low[-k:] in lexicon:
+                return f"{tag[:-k]} {tag[-k:]}"
+        return match.group()
 
     def _valence(self, words: list[str], lower: list[str], i: int, cap_diff: bool) -> float:
         """VADER's ``sentiment_valence`` on a pre-lowered word list (same rules)."""
@@ -424,7 +461,7 @@ def score(text: str, lang: str) -> Sentiment:
     compound = float(_analyzer(kind).polarity_scores(text)["compound"])
     if math.isnan(compound):
         compound = 0.0
-    return Sentiment(compound, label_of(compound))
+    return Sentiment(compound, label_of(compound, kind))
 
 
 def score_batch(texts: Sequence[str], langs: Sequence[str]) -> list[Sentiment]:

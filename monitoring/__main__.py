@@ -191,6 +191,34 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0 if trained else 1
 
 
+def cmd_bench_vader_exact(args: argparse.Namespace) -> int:
+    from monitoring.enrich.vader_exact import compare, read_texts
+
+    files: list[Path] = []
+    for p in map(Path, args.paths):
+        files += sorted(f for f in p.iterdir() if f.suffix.lower() in (".csv", ".txt")) \
+            if p.is_dir() else [p]
+    mismatches = scored = 0
+    for f in files:
+        try:
+            texts = read_texts(f)
+        except (OSError, ValueError) as exc:
+            print(f"skipped {f}: {exc}", file=sys.stderr)
+            continue
+        scored += 1
+        r = compare(texts, repeat=args.repeat)
+        mismatches += r["mismatches"]
+        print(json.dumps({"name": "vader_exact", "file": str(f), "n": r["n"],
+                          "mismatches": r["mismatches"], "max_abs_diff": r["max_abs_diff"],
+                          "value": round(r["exact_per_s"]), "unit": "texts/s (cpu)",
+                          "stock_vader": round(r["stock_per_s"]),
+                          "speedup": round(r["speedup"], 2)}))
+    if not scored:
+        print("error: no readable .csv or .txt file given", file=sys.stderr)
+        return 2
+    return 1 if mismatches else 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from monitoring.backup import backup
 
@@ -358,6 +386,14 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                     help="wall time, or this process's CPU time (steadier on a busy machine)")
     bi.set_defaults(func=cmd_bench_ingest)
+    bv = bsub.add_parser("vader-exact", help="check that the fast VADER scorer returns stock "
+                         "VADER's scores on labelled files (exit 1 on any difference) and "
+                         "compare speeds")
+    bv.add_argument("paths", nargs="+", metavar="PATH",
+                    help="CSV files with a text column, text files (last tab-separated field), "
+                    "or folders of them")
+    bv.add_argument("--repeat", type=int, default=3, help="timing runs; medians printed")
+    bv.set_defaults(func=cmd_bench_vader_exact)
     return p
 
 

@@ -70,20 +70,18 @@ def test_record_label_stores_who_when_and_corrects_the_mention(
 
 
 @pytest.mark.parametrize(
-    ("source", "source_id", "field", "value", "error"),
+    ("mention", "field", "value", "error"),
     [
-        ("x", "1", "mood", "sad", "cannot label field 'mood'"),
-        ("x", "1", "category", "rant", "category cannot be 'rant'"),
-        ("x", "1", "sentiment", "", "sentiment cannot be ''"),
-        ("x", "1", "department", "   ", "department cannot be ''"),
-        ("x", "404", "category", "request", "no mention x/404"),
+        ("x/1", "mood", "sad", "cannot label field 'mood'"),
+        ("x/1", "category", "rant", "category cannot be 'rant'"),
+        ("x/1", "sentiment", "", "sentiment cannot be ''"),
+        ("mastodon/7", "department", "   ", "department cannot be ''"),
+        ("x/404", "category", "request", "no mention x/404"),
     ],
 )
-def test_record_label_refuses_bad_labels_and_writes_nothing(
-    db, source, source_id, field, value, error
-):
+def test_record_label_refuses_bad_labels_and_writes_nothing(db, mention, field, value, error):
     with pytest.raises(LabelError, match=error):
-        record_label(db, source, source_id, field, value, "anna", NOW)
+        record_label(db, *mention.split("/"), field, value, "anna", NOW)
     assert _rows(db, "SELECT count(*) FROM labels") == [(0,)]
     assert _rows(db, "SELECT count(*) FROM audit_log") == [(0,)]
 

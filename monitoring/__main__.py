@@ -174,8 +174,8 @@ def cmd_import_labels(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from monitoring.labels import FIELDS, train
 
-    settings, store = _open(args)
-    models = Path(args.models) if args.models else settings.database_path().parent
+    _, store = _open(args)
+    models = Path(args.models) if args.models else Path(store.path).parent
     fields = [args.field] if args.field else list(FIELDS)
     trained = 0
     for name in fields:
@@ -372,7 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(tr)
     tr.add_argument("--field", choices=["category", "sentiment", "department"],
                     help="only this field (default: every field with enough labels)")
-    tr.add_argument("--models", help="folder for the model files (default: the database's)")
+    tr.add_argument("--models", help="folder for the model files (default: the database's "
+                    "folder, where the monitor looks for them)")
     tr.set_defaults(func=cmd_train)
 
     b = sub.add_parser("bench", help="benchmarks, one JSON line per result")

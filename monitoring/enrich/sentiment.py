@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from vaderSentiment.vaderSentiment import (
     NEGATE,
     SPECIAL_CASES,
     SentimentIntensityAnalyzer,
-    SentiText,
+    allcap_differential,
 )
 
 from monitoring.models import MAX_TEXT_CHARS
@@ -187,6 +188,8 @@ _PHRASE = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s+")
+_PUNCTUATION = string.punctuation
+_STRIP_CACHE_SIZE = 200_000
 _HASHTAG = re.compile(r"#([A-Za-z]{5,60})(?![\w'])")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # "for 3 hours", "after two days": a long wait reported to customer care.
@@ -258,6 +261,7 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
     def __init__(self, extended: bool = True):
         super().__init__()
         self.extended = extended
+        self._strip: dict[str, str] = {}
         if extended:
             self.lexicon = {**self.lexicon, **CARE_LEXICON}
             self.emojis = {**self.emojis, **EMOJI_WORDS}
@@ -293,11 +297,9 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
             text = _DURATION.sub(" long_wait ", text)
             text = _PHRASE.sub(_join_phrase, text)
         text = self._demojize(text).strip()
-        sentitext = SentiText(text)
-        words = sentitext.words_and_emoticons
+        words = self._words(text)
         lower = [w.lower() for w in words]
-        sentiments = [self._valence(words, lower, i, sentitext.is_cap_diff)
-                      for i in range(len(words))]
+        sentiments = self._sentiments(words, lower)
         if "but" in lower:
             bi = lower.index("but")
             sentiments = [s * 0.5 if k < bi else s * 1.5 if k > bi else s
@@ -322,6 +324,34 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
             if low[-k:] in lexicon:
                 return f"{tag[:-k]} {tag[-k:]}"
         return match.group()
+
+    def _words(self, text: str) -> list[str]:
+        """VADER's tokens (``SentiText.words_and_emoticons``): split on white space, each
+        stripped of surrounding punctuation unless that leaves two characters or fewer;
+        the stripping is remembered per token shape."""
+        strip = self._strip
+        words = []
+        for token in text.split():
+            found = strip.get(token)
+            if found is None:
+                stripped = token.strip(_PUNCTUATION)
+                found = token if len(stripped) <= 2 else stripped
+                if len(strip) >= _STRIP_CACHE_SIZE:  # bounded memory on hostile input
+                    strip.clear()
+                strip[token] = found
+            words.append(found)
+        return words
+
+    def _sentiments(self, words: list[str], lower: list[str]) -> list[float]:
+        """Valence of each token; tokens that no rule can score are skipped cheaply."""
+        cap_diff = allcap_differential(words)
+        lexicon, valence = self.lexicon, self._valence
+        failure = FAILURE_NEGATORS if self.extended else frozenset()
+        return [
+            0.0 if (low not in lexicon and low not in failure) or low in BOOSTER_DICT
+            else valence(words, lower, i, cap_diff)
+            for i, low in enumerate(lower)
+        ]
 
     def _valence(self, words: list[str], lower: list[str], i: int, cap_diff: bool) -> float:
         """VADER's ``sentiment_valence`` on a pre-lowered word list (same rules)."""

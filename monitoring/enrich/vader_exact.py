@@ -18,19 +18,16 @@ from __future__ import annotations
 
 import csv
 import heapq
-import string
 import time
 from pathlib import Path
 
-from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentiText, allcap_differential
+from vaderSentiment.vaderSentiment import SentiText
 
 from monitoring.enrich.sentiment import EnglishSentimentAnalyzer
 from monitoring.models import MAX_TEXT_CHARS
 
 __all__ = ["ExactVader", "but_rule", "compare", "read_texts"]
 
-_PUNCTUATION = string.punctuation
-_STRIP_CACHE_SIZE = 200_000
 
 
 def but_rule(lower: list[str], sentiments: list[float]) -> list[float]:
@@ -81,36 +78,15 @@ class ExactVader(EnglishSentimentAnalyzer):
 
     def __init__(self) -> None:
         super().__init__(extended=False)
-        self._strip: dict[str, str] = {}
-
-    def _token(self, token: str) -> str:
-        found = self._strip.get(token)
-        if found is None:
-            stripped = token.strip(_PUNCTUATION)
-            found = token if len(stripped) <= 2 else stripped
-            if len(self._strip) >= _STRIP_CACHE_SIZE:  # bounded memory on hostile input
-                self._strip.clear()
-            self._strip[token] = found
-        return found
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         """Scores exactly as ``SentimentIntensityAnalyzer.polarity_scores``."""
         if not isinstance(text, str):
             text = "" if text is None else str(text)
         text = self._demojize(text[:MAX_TEXT_CHARS]).strip()
-        token = self._token
-        words = [token(w) for w in text.split()]
+        words = self._words(text)
         lower = [w.lower() for w in words]
-        cap_diff = allcap_differential(words)
-        valence, lexicon = self._valence, self.lexicon
-        sentiments: list[float] = []
-        for i, low in enumerate(lower):
-            if low not in lexicon or low in BOOSTER_DICT:
-                # VADER: a word outside the lexicon (or a booster) scores 0 whatever its
-                # neighbours; the idiom and "kind of" rules only touch lexicon words.
-                sentiments.append(0)
-                continue
-            sentiments.append(valence(words, lower, i, cap_diff))
+        sentiments = self._sentiments(words, lower)
         return self.score_valence(but_rule(lower, sentiments), text)
 
 

@@ -14,6 +14,7 @@ import time as _time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -131,7 +132,8 @@ class Monitor:
         self.settings = settings
         self.store = store
         self.clock = clock or Clock(settings.app.speed)
-        self.enricher = Enricher(settings)
+        self.enricher = Enricher(settings, models_dir=None if store.path == ":memory:"
+                                 else Path(store.path).parent)
         self.ticket_due = TicketDue.from_settings(settings)
         self.on_alert = on_alert
         self.bin = timedelta(minutes=settings.app.bin_minutes)

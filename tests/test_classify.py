@@ -88,3 +88,25 @@ def test_degenerate_texts(text: str) -> None:
     c = classify(text, "en", 0.0)
     assert isinstance(c, Classification)
     assert c.category in CATEGORIES
+
+
+OPINION_OR_PROBLEM = [
+    # opinion about the brand's people, ads or politics, addressed to it -> polemic
+    ("@Lumea ma davvero finanziate quel partito? Che tristezza", "it", -0.4, "polemic"),
+    ("@Lumea why are you sponsoring that politician?", "en", 0.0, "polemic"),
+    ("@Lumea il vostro amministratore delegato dovrebbe dimettersi", "it", -0.2, "polemic"),
+    ("@Lumea I think your CEO should resign", "en", 0.0, "polemic"),
+    ("@Lumea il nuovo spot è offensivo per le donne", "it", -0.5, "polemic"),
+    ("@Lumea that new ad is sexist and you know it", "en", -0.3, "polemic"),
+    ("@Lumea le dichiarazioni del vostro AD sono indegne", "it", -0.5, "polemic"),
+    # a problem of one's own, even with a polemic word in it -> request
+    ("@Lumea vergogna! Mi avete staccato la luce senza preavviso", "it", -0.6, "request"),
+    ("@Lumea your CEO talks a lot but my refund still hasn't arrived", "en", -0.3, "request"),
+    ("@Lumea why was I charged twice this month?", "en", -0.2, "request"),
+    ("@Lumea perché la mia bolletta è raddoppiata?", "it", -0.3, "request"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "compound", "expected"), OPINION_OR_PROBLEM)
+def test_opinion_to_the_brand_is_polemic_a_problem_is_a_request(text, lang, compound, expected):
+    assert classify(text, lang, compound, BRAND).category == expected

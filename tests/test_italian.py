@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from monitoring.enrich.italian import (
@@ -10,6 +8,7 @@ from monitoring.enrich.italian import (
     load_lexicon,
     tokenize,
 )
+from monitoring.models import MAX_TEXT_CHARS
 
 SIA = ItalianSentimentAnalyzer()
 
@@ -116,10 +115,10 @@ def test_scores_have_vader_keys_and_ranges():
     ["x" * 1_000_000, "pessimo " * 200_000, "😡" * 50_000, "😡😍" * 25_000,
      "ma bello " * 100_000, "non " * 200_000 + "bello", "#" + "A" * 100_000],
 )
-def test_bounded_time_on_hostile_text(text):
-    start = time.perf_counter()
+def test_hostile_text_is_bounded(text):
+    # Only a bounded head is scored (speed is measured by `python -m monitoring bench`).
     scores = SIA.polarity_scores(text)
-    assert time.perf_counter() - start < 0.2
+    assert scores == SIA.polarity_scores(text[: MAX_TEXT_CHARS * 2])
     assert -1 <= scores["compound"] <= 1
 
 

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from monitoring.enrich.language import detect_language, detect_languages, normalize_hint
+from monitoring.enrich.language import (
+    DETECT_CHARS,
+    detect_language,
+    detect_languages,
+    normalize_hint,
+)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +75,6 @@ def test_batch_and_length_mismatch():
 
 
 @pytest.mark.parametrize("text", ["x" * 1_000_000, "ciao " * 200_000, "😡" * 50_000])
-def test_bounded_time_on_hostile_text(text):
-    start = time.perf_counter()
-    detect_language(text)
-    assert time.perf_counter() - start < 0.2
+def test_hostile_text_is_bounded(text):
+    # Only the first DETECT_CHARS characters are inspected.
+    assert detect_language(text) == detect_language(text[:DETECT_CHARS])

@@ -1,15 +1,22 @@
 from __future__ import annotations
 
+import os
+from datetime import datetime
+
 import joblib
 import numpy as np
 import pytest
 
+from monitoring.config import Settings
 from monitoring.enrich.learned import (
     MODEL_VERSION,
     TextModel,
     cross_val_predict,
     preprocess,
 )
+from monitoring.enrich.pipeline import Enricher
+from monitoring.enrich.refine import Refiner
+from monitoring.models import Mention
 
 REQUEST = [
     "how do I change my billing address", "can you tell me how to reset my password",
@@ -100,3 +107,65 @@ def test_cross_val_predict_never_sees_its_test_items():
 )
 def test_preprocess(text, expected):
     assert preprocess(text) == expected
+
+
+# -- refinement of the rules by models trained on the team's labels ----------------------
+
+
+# The team files posts about the loyalty card's points as requests although the rules see
+# no service problem in them: a learned model teaches the product such house conventions.
+LOYALTY = [f"la tessera fedeltà {w} non ha caricato i punti" for w in
+           ("nuova", "vecchia", "digitale", "gold", "premium", "family", "base", "plus")]
+FLYERS = [f"è uscito il volantino di {m} con le offerte" for m in
+          ("marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre")]
+SETTINGS = Settings.model_validate({"streams": [{"id": "lumea", "name": "Lumea",
+                                                 "keywords": ["lumea"]}]})
+
+
+def _write_category_model(folder, texts=LOYALTY + FLYERS,
+                          labels=["request"] * 8 + ["other"] * 8) -> None:
+    folder.mkdir(exist_ok=True)
+    TextModel(sentiment_features=False).fit(texts, labels).save(folder / "model_category.joblib")
+
+
+def _categories(enricher: Enricher, texts: list[str]) -> list[str]:
+    mentions = [Mention("t", str(i), "lumea", datetime(2026, 1, 1), "@u", t, lang_hint="it")
+                for i, t in enumerate(texts)]
+    return enricher.enrich(mentions)["category"].tolist()
+
+
+def test_a_trained_model_refines_the_rules_and_the_product_works_without_it(tmp_path):
+    probe = ["la tessera fedeltà smart non ha caricato i punti",
+             "è uscito il volantino di novembre con le offerte"]
+    assert _categories(Enricher(SETTINGS), probe) == ["other", "other"]
+    assert _categories(Enricher(SETTINGS, tmp_path / "none"), probe) == ["other", "other"]
+    _write_category_model(tmp_path / "models")
+    assert _categories(Enricher(SETTINGS, tmp_path / "models"), probe) == ["request", "other"]
+
+
+@pytest.mark.parametrize(("min_confidence", "expected"), [(0.5, "request"), (1.0, "other")])
+def test_the_model_overrides_only_when_confident(tmp_path, min_confidence, expected):
+    _write_category_model(tmp_path)
+    refiner = Refiner(tmp_path, min_confidence=min_confidence)
+    assert refiner.refine("category", [LOYALTY[0]], ["other"]) == [expected]
+
+
+@pytest.mark.parametrize("content", [b"", b"not a pickle", b"\x80\x04K\x01."])
+def test_an_unreadable_model_file_is_ignored(tmp_path, content, caplog):
+    (tmp_path / "model_category.joblib").write_bytes(content)
+    refiner = Refiner(tmp_path)
+    assert refiner.refine("category", ["qualsiasi"], ["praise"]) == ["praise"]
+    assert "ignoring the learned model" in caplog.text
+
+
+def test_a_retrained_model_is_picked_up_and_a_removed_one_dropped(tmp_path):
+    refiner = Refiner(tmp_path)
+    _write_category_model(tmp_path)
+    assert refiner.refine("category", [LOYALTY[1]], ["other"]) == ["request"]
+    _write_category_model(tmp_path, labels=["polemic"] * 8 + ["other"] * 8)
+    path = tmp_path / "model_category.joblib"
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert refiner.refine("category", [LOYALTY[1]], ["other"]) == ["polemic"]
+    path.unlink()
+    assert refiner.refine("category", [LOYALTY[1]], ["other"]) == ["other"]

@@ -312,6 +312,12 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
         "vergogn*|boicott*|pubblicit*|spot|manager|dirigenti|politica|politico|politici",
         "amministratore delegato", "governo|ladri|truff*|buffoni|pagliacci|sciacall*|bugiardi",
         "strozzin*|profitt*|azionisti|sciopero|licenziament*",
+        # public figures, statements and politics (opinion, not a service problem)
+        "resign|resigns|resignation|election*|senator*|minister*|mayor|party|statement",
+        "homophob*|transphob*|misogyn*|offensive|offended|influencer*|testimonial*",
+        "dimett*|dimission*|partito|partiti|elezion*|sindaco|ministr*|dichiarazion*",
+        "intervista|sessist*|razzist*|omofob*|offensiv*|finanziat*|finanziate|finanzia",
+        "sponsorizz*|misogin*",
     ),
     "negation": (
         "not|never|cannot|nothing|nope|non|mai|nessun|nessuno|nessuna|niente|cant|dont|doesnt",
@@ -461,6 +467,9 @@ def _scores(f: dict[str, float]) -> dict[str, float]:
     polemic_topic = g("polemic_words", 0.0)
     promo = g("promo_news_words", 0.0)
     negation = g("negation", 0.0)
+    # A question about the brand's people, ads or politics with no problem of one's own
+    # ("why are you sponsoring him?") is rhetorical: it asks for nothing.
+    question *= 1.0 - polemic_topic * (1.0 - max(problem, outage, help_, service))
     issue = max(problem, outage, 0.8 * complaint, 0.5 * negation)
     ask = max(question, help_)
     request = (

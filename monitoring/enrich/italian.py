@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+from monitoring.enrich.sentiment import collapse_runs
 from monitoring.models import MAX_TEXT_CHARS
 
 __all__ = ["LEXICON_PATH", "ItalianSentimentAnalyzer", "fold", "load_lexicon", "tokenize"]
@@ -39,6 +40,8 @@ B_DECR = -0.293
 C_INCR = 0.733
 N_SCALAR = -0.74
 ALPHA = 15.0
+#: Valence of laughter ("ahahah", "lol", "xd") not in the lexicon.
+LAUGH_VALENCE = 1.5
 
 NEGATORS = frozenset(
     ["non", "nn", "mai", "nessuno", "nessuna", "nessun", "niente", "nulla", "affatto", "neanche", "nemmeno", "neppure", "senza", "per_niente", "per_nulla", "neanche_per_sogno", "manco"]
@@ -55,6 +58,7 @@ BOOSTERS: dict[str, float] = {
 }
 NEGATORS = frozenset(w.replace("_", " ") for w in NEGATORS)
 BOOSTERS = {w.replace("_", " "): v for w, v in BOOSTERS.items()}
+_MODIFIER_WORDS = NEGATORS | frozenset(BOOSTERS)
 CONTRASTS = frozenset(["ma", "pero", "tuttavia", "eppure", "invece", "anzi", "bensi"])
 # Tokens skipped when looking back for negators and boosters: clitics, auxiliaries,
 # articles ("non mi è mai piaciuto", "non è stato un bel servizio").
@@ -72,16 +76,16 @@ _URL = re.compile(r"https?://\S{0,2000}|www\.\S{0,2000}")
 _MENTION = re.compile(r"@\w{1,50}")
 _HASHTAG = re.compile(r"#(\w{1,100})")
 _CAMEL = re.compile(r"(?<=[a-zà-ÿ])(?=[A-Z])|(?<=[A-Za-zà-ÿ])(?=\d)|_")
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
-_EMOTICON = (
-    r"(?<![\w:;=])(?:[:;=][-o^']?[)\]}dDpP(\[{/\\|*3$@]|[(\[][-o^']?[:;=]|<3+|</3|"
+_QUOTES = ("’", "‘", "`", "´", "ʼ")
+_APOSTROPHES = str.maketrans(dict.fromkeys(_QUOTES, "'"))
+_EMOTICON = (  # the look-ahead rejects most positions at their first character
+    r"(?=[:;=(\[<^\-xX])(?<![\w:;=])(?:[:;=][-o^']?[)\]}dDpP(\[{/\\|*3$@]|[(\[][-o^']?[:;=]|<3+|</3|"
     r"\^[_.]?\^|-_-|[xX][dD]+(?!\w)|:'[()])"
 )
 _TOKEN = re.compile(
     rf"(?P<emo>{_EMOTICON})|(?P<word>[^\W\d_]+(?:'(?=[^\W\d_]))?)|(?P<punct>[!?.,;:])|(?P<sym>[^\s\w])"
 )
 _INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe0f]")
-_RUN = re.compile(r"(.{1,3}?)\1{3,}", re.DOTALL)
 _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
 
 _FOLD_CACHE: dict[str, str] = {}
@@ -106,15 +110,47 @@ def fold(word: str) -> str:
     return found
 
 
+def _split_hashtag(match: re.Match[str]) -> str:
+    return " " + _CAMEL.sub(" ", match.group(1)) + " "
+
+
 def _clean(text: str) -> str:
+    # Each pass runs only when a cheap test shows it can change something.
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    text = _INVISIBLE.sub("", text[: MAX_TEXT_CHARS + MAX_TEXT_CHARS // 2])
-    text = _RUN.sub(r"\1\1\1", text)[:MAX_TEXT_CHARS]
-    text = _URL.sub(" ", text)
-    text = _MENTION.sub(" ", text)
-    text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
-    return text.translate(_APOSTROPHES)
+    text = text[: MAX_TEXT_CHARS + MAX_TEXT_CHARS // 2]
+    ascii_only = text.isascii()
+    if not ascii_only:
+        text = _INVISIBLE.sub("", text)
+    text = collapse_runs(text)[:MAX_TEXT_CHARS]
+    if "http" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    if "#" in text:
+        text = _HASHTAG.sub(_split_hashtag, text)
+    if ascii_only:
+        return text
+    for quote in _QUOTES:  # str.replace is much faster than str.translate with a dict
+        if quote in text:
+            text = text.replace(quote, "'")
+    return text
+
+
+_WORD_CACHE: dict[str, str] = {}
+
+
+def _fold_word(surface: str) -> str:
+    """Folded form of a word token, with runs of three or more letters collapsed (cached)."""
+    found = _WORD_CACHE.get(surface)
+    if found is None:
+        found = fold(surface)
+        if len(found) > 2:
+            found = _LETTER_RUN.sub(r"\1", found)
+        if len(_WORD_CACHE) >= 100_000:  # bounded memory on hostile input
+            _WORD_CACHE.clear()
+        _WORD_CACHE[surface] = found
+    return found
 
 
 def tokenize(text: str) -> list[tuple[str, str, str]]:
@@ -127,16 +163,20 @@ def tokenize(text: str) -> list[tuple[str, str, str]]:
     >>> [t[2] for t in tokenize("Dell'operatore? NON risponde!! #ServizioPessimo :(")]
     ['dell', 'operatore', '?', 'non', 'risponde', '!', '!', 'servizio', 'pessimo', ':(']
     """
-    tokens = []
-    for m in _TOKEN.finditer(_clean(text)):
-        kind = m.lastgroup or "sym"
-        surface = m.group()
-        if kind == "word":
-            surface = surface.rstrip("'")
+    tokens: list[tuple[str, str, str]] = []
+    append = tokens.append
+    for emo, word, punct, sym in _TOKEN.findall(_clean(text)):
+        if word:
+            if word[-1] == "'":
+                word = word.rstrip("'")
             # "nooo" -> "no", "bellooo" -> "bello" (runs of three or more letters)
-            tokens.append((kind, surface, _LETTER_RUN.sub(r"\1", fold(surface))))
+            append(("word", word, _fold_word(word)))
+        elif punct:
+            append(("punct", punct, punct))
+        elif emo:
+            append(("emo", emo, emo.lower()))
         else:
-            tokens.append((kind, surface, surface.lower() if kind == "emo" else surface))
+            append(("sym", sym, sym))
     return tokens
 
 
@@ -284,7 +324,9 @@ class ItalianSentimentAnalyzer:
             return found
         value = self.lexicon.get(word)
         result = (value, False) if value is not None else (0.0, False)
-        if value is None:
+        if value is None and len(word) >= 3 and _LAUGH.fullmatch(word):
+            result = (LAUGH_VALENCE, False)
+        elif value is None:
             for candidate, superlative in _candidates(word):
                 value = self.lexicon.get(candidate)
                 if value is not None:
@@ -303,6 +345,8 @@ class ItalianSentimentAnalyzer:
         return self._emoji.get(symbol, 0.0)
 
     def _join_phrases(self, words: list[str]) -> list[str]:
+        if self._phrases.keys().isdisjoint(words):
+            return words
         out: list[str] = []
         i, n = 0, len(words)
         while i < n:
@@ -348,6 +392,7 @@ class ItalianSentimentAnalyzer:
         positions: list[int] = []
         contrast_at = -1
         exclamations = questions = 0
+        cache, valence = self._cache, self.valence
         for i, (kind, surface, _) in enumerate(tokens):
             if kind == "punct":
                 if surface == "!":
@@ -367,14 +412,11 @@ class ItalianSentimentAnalyzer:
                 continue
             if word in CONTRASTS and contrast_at < 0 and positions:
                 contrast_at = i
-            if word in NEGATORS or word in BOOSTERS:
+            if word in _MODIFIER_WORDS:
                 sentiments.append(0.0)
                 positions.append(i)
                 continue
-            if len(word) >= 3 and _LAUGH.fullmatch(word):
-                v, superlative = 1.5, False
-            else:
-                v, superlative = self.valence(word)
+            v, superlative = cache.get(word) or valence(word)
             if v == 0.0:
                 sentiments.append(0.0)
                 positions.append(i)

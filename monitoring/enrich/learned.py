@@ -221,3 +221,4 @@ def cross_val_predict(
         for i, pred in zip(test, model.predict([texts[i] for i in test])):
             out[i] = pred
     return out
+

@@ -79,7 +79,9 @@ _EN_ADDRESS = re.compile(
     r"(?:,?\s+\d{5}(?!\d))?"
 )
 
-_PHONE_PRECHECK = re.compile(r"\d[\d\s().\-/]{4,}\d")
+# Digits glued to a letter or inside a URL path ("n° 7X30018830", "/a/863632") are codes,
+# not phone numbers (the phone matcher rejects a number after a letter too).
+_PHONE_PRECHECK = re.compile(r"(?<![\w/])\d[\d\s().\-/]{4,}\d")
 _DIGIT = re.compile(r"\d")
 _EMAIL_PRECHECK = re.compile(r"[\w.%+\-]@[A-Za-z0-9]")
 #: Substrings one of which an Italian street address must contain (lowercase).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -17,6 +18,7 @@ from monitoring.config import Settings
 from monitoring.enrich import classify as classify_mod
 from monitoring.enrich import language, pii, sentiment
 from monitoring.enrich import priority as priority_mod
+from monitoring.enrich.refine import Refiner
 from monitoring.enrich.route import Router
 from monitoring.models import ENRICHED_COLUMNS, MAX_TEXT_CHARS, MENTION_COLUMNS, Mention
 
@@ -43,6 +45,9 @@ class Enricher:
     ----------
     settings : Settings
         Streams (their terms tell whether a post addresses the brand) and departments.
+    models_dir : Path, optional
+        Folder of the models trained on the team's labels (``python -m monitoring train``
+        writes them next to the database); without it the rules alone decide.
 
     Examples
     --------
@@ -57,11 +62,37 @@ class Enricher:
     ('en', True)
     """
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, models_dir: Path | str | None = None):
         self.settings = settings
+        self.models_dir = models_dir
+        self.refiner = Refiner(models_dir)
         self.max_chars = min(settings.app.max_text_chars, MAX_TEXT_CHARS)
         self.router = Router(settings.departments)
         self._terms = {s.id: tuple(s.terms) for s in settings.streams}
+
+    def _understand(self, unique: list[tuple[str, str, str]]) -> dict[tuple, tuple]:
+        """Sentiment, category, personal data kinds, department and urgency of each
+        distinct ``(text, language, stream)``; models learned from the team's labels
+        (see :class:`~monitoring.enrich.learned.Refiner`) refine the rules' labels."""
+        texts = [k[0] for k in unique]
+        scores = sentiment.score_batch(texts, [k[1] for k in unique])
+        labels = self.refiner.refine("sentiment", texts, [s.label for s in scores])
+        scores = [s if s.label == label else sentiment.Sentiment(s.compound, label)
+                  for s, label in zip(scores, labels)]
+        classes = [classify_mod.classify(text, lang, sent.compound, self._terms.get(stream, ()))
+                   for (text, lang, stream), sent in zip(unique, scores)]
+        categories = self.refiner.refine("category", texts, [c.category for c in classes])
+        departments = [self.router.route(text, category, lang)
+                       for (text, lang, _), category in zip(unique, categories)]
+        routed = [i for i, d in enumerate(departments) if d is not None]
+        for i, d in zip(routed, self.refiner.refine("department", [texts[i] for i in routed],
+                                                    [departments[i] for i in routed])):
+            departments[i] = d
+        return {
+            key: (sent, category, pii.pii_kinds(key[0]), department,
+                  priority_mod.is_urgent(key[0]))
+            for key, sent, category, department in zip(unique, scores, categories, departments)
+        }
 
     def enrich(self, mentions: Sequence[Mention]) -> pd.DataFrame:
         """Return a frame with ``MENTION_COLUMNS + ENRICHED_COLUMNS`` (``ts`` naive UTC)."""
@@ -70,13 +101,16 @@ class Enricher:
         texts = [clean_text(m.text) for m in mentions]
         bounded = [t[: self.max_chars] for t in texts]
         langs = language.detect_languages(bounded, [m.lang_hint for m in mentions])
-        scores = sentiment.score_batch(bounded, langs)
+        # Identical posts (retweets of the same words, copy-paste campaigns, bots) are
+        # understood once per batch.
+        keys = list(zip(bounded, langs, (m.stream for m in mentions)))
+        understood = self._understand(list(dict.fromkeys(keys)))
         rows: dict[str, list] = {c: [] for c in MENTION_COLUMNS + ENRICHED_COLUMNS}
-        for m, text, short, lang, sent in zip(mentions, texts, bounded, langs, scores):
-            cls = classify_mod.classify(short, lang, sent.compound, self._terms.get(m.stream, ()))
-            kinds = pii.pii_kinds(short)
-            prio = priority_mod.priority(sent.compound, cls.category, m.author_reach, kinds,
-                                         short, lang)
+        for m, text, key in zip(mentions, texts, keys):
+            short, lang, _ = key
+            sent, category, kinds, department, urgent = understood[key]
+            prio = priority_mod.priority(sent.compound, category, m.author_reach, kinds,
+                                         short, lang, urgent)
             rows["source"].append(m.source)
             rows["source_id"].append(m.source_id)
             rows["stream"].append(m.stream)
@@ -91,8 +125,8 @@ class Enricher:
             rows["lang"].append(lang)
             rows["sentiment"].append(float(sent.compound))
             rows["sentiment_label"].append(sent.label)
-            rows["category"].append(cls.category)
-            rows["department"].append(self.router.route(short, cls.category, lang))
+            rows["category"].append(category)
+            rows["department"].append(department)
             rows["pii_kinds"].append(list(kinds))
             rows["priority"].append(float(prio.score))
             rows["priority_reasons"].append(list(prio.reasons))

@@ -80,7 +80,8 @@ def is_urgent(text: str) -> bool:
 
 
 def priority(
-    compound: float, category: str, reach: int, pii: Sequence[str], text: str, lang: str
+    compound: float, category: str, reach: int, pii: Sequence[str], text: str, lang: str,
+    urgent: bool | None = None,
 ) -> Priority:
     """Score how urgently the care team should look at a mention (0..100).
 
@@ -98,6 +99,9 @@ def priority(
         The mention text, searched for urgency words.
     lang : str
         Language code; the urgency vocabulary is bilingual, so it is only a hint.
+    urgent : bool, optional
+        :func:`is_urgent` of ``text`` when the caller already knows it (the same text
+        is often scored for several mentions).
 
     Examples
     --------
@@ -116,7 +120,7 @@ def priority(
     kinds = set(pii)
     if kinds:
         parts["pii"] = PAYMENT_PII_POINTS if kinds & {"card", "iban"} else PII_POINTS
-    if is_urgent(text):
+    if urgent if urgent is not None else is_urgent(text):
         parts["urgent"] = URGENT_POINTS
     parts = {k: round(v, 1) for k, v in parts.items() if round(v, 1) > 0}
     score = round(min(100.0, sum(parts.values())), 1)

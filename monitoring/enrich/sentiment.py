@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from vaderSentiment.vaderSentiment import (
     NEGATE,
     SPECIAL_CASES,
     SentimentIntensityAnalyzer,
-    SentiText,
+    allcap_differential,
 )
 
 from monitoring.models import MAX_TEXT_CHARS
@@ -38,9 +39,11 @@ __all__ = [
     "CARE_PHRASES",
     "NEGATIVE_THRESHOLD",
     "POSITIVE_THRESHOLD",
+    "POSITIVE_THRESHOLD_EN",
     "EnglishSentimentAnalyzer",
     "Sentiment",
     "bound_text",
+    "collapse_runs",
     "label_of",
     "score",
     "score_batch",
@@ -49,6 +52,11 @@ __all__ = [
 #: ``compound`` at or above which a post is positive.  Higher than VADER's 0.05: in posts
 #: to a brand one courtesy word ("thanks", "please", "ok") is not praise.
 POSITIVE_THRESHOLD = 0.3
+#: The same for texts scored with VADER's English lexicon, which rates courtesy words high
+#: ("thanks" 1.9, "glad" 2.0, "sure" 1.3): in a post to a brand they mostly go with a
+#: request, so an English post needs more positive words than an Italian one to be praise
+#: (the Italian lexicon rates courtesy words low itself).
+POSITIVE_THRESHOLD_EN = 0.5
 #: ``compound`` at or below which a post is negative.
 NEGATIVE_THRESHOLD = -0.05
 
@@ -56,6 +64,21 @@ _INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u
 # A character or a unit of two or three characters (emoji with modifiers, "ah") repeated
 # four or more times.  The lazy unit is at most three characters: linear time.
 _RUN = re.compile(r"(.{1,3}?)\1{3,}", re.DOTALL)
+# Necessary condition for such a run (the unit's first character recurs at its stride):
+# about three times cheaper to scan for, so the full pattern runs only on the few texts
+# that pass it.
+_RUN_HINT = re.compile(r"(.)(?:\1\1\1|.\1.\1.\1|..\1..\1..\1)", re.DOTALL)
+
+
+def collapse_runs(text: str) -> str:
+    """Collapse a character, or a unit of two or three, repeated four times or more to three.
+
+    >>> collapse_runs("noooooo ahahahahah 😡😡😡😡😡"), collapse_runs("ok")
+    ('nooo ahahah 😡😡😡', 'ok')
+    """
+    if _RUN_HINT.search(text) is None:
+        return text
+    return _RUN.sub(r"\1\1\1", text)
 
 
 def bound_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
@@ -68,8 +91,10 @@ def bound_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     """
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    text = _INVISIBLE.sub("", text[: limit + limit // 2])
-    return _RUN.sub(r"\1\1\1", text)[:limit]
+    text = text[: limit + limit // 2]
+    if not text.isascii():
+        text = _INVISIBLE.sub("", text)
+    return collapse_runs(text)[:limit]
 
 
 #: Customer care vocabulary added to VADER's lexicon (VADER's -4..4 scale).  Events that
@@ -100,6 +125,9 @@ CARE_LEXICON: dict[str, float] = {
     "dirty": -1.5, "smelly": -1.6, "cramped": -1.4, "hung": -0.6, "downgraded": -1.3,
     "overdue": -1.2, "undelivered": -1.6, "nobody": -0.6, "nowhere": -0.6,
     "wtf": -2.5, "smh": -1.5, "ugh": -1.8, "seriously": -0.6, "unbelievable": -1.5,
+    # said to a brand, "a joke" is contempt (VADER: joke 1.2)
+    "joke": -1.2, "jokes": -0.8, "shambles": -2.0, "inept": -2.1, "nightmare": -2.3,
+    "fml": -2.0, "why": -0.5,
     # request and conversational words (VADER: help 1.7, please 1.3, yes 1.7, ok 1.2)
     "help": 0.4, "please": 0.3, "pls": 0.2, "plz": 0.2, "support": 0.4, "care": 0.5,
     "yes": 0.6, "sure": 0.5, "ok": 0.5, "okay": 0.4, "well": 0.3, "fine": 0.5, "lol": 1.0,
@@ -146,6 +174,10 @@ EMOJI_WORDS: dict[str, str] = {
     "👏": "good", "🔥": "", "💯": "perfect", "🤡": "ridiculous",
 }
 
+#: Positive valence in a question is multiplied by this: a question asks for something,
+#: and its courtesy words ("can you please help? thanks") are not praise.
+QUESTION_POSITIVE_SCALAR = 0.5
+
 #: Valence of a reported long wait ("for 3 hours", "after two days").
 LONG_WAIT_VALENCE = -1.3
 
@@ -156,6 +188,10 @@ _PHRASE = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s+")
+_PUNCTUATION = string.punctuation
+_STRIP_CACHE_SIZE = 200_000
+_HASHTAG = re.compile(r"#([A-Za-z]{5,60})(?![\w'])")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # "for 3 hours", "after two days": a long wait reported to customer care.
 _DURATION = re.compile(
     r"(?<![\w'])(?:for|after|over|than)\s+(?:\d{1,3}\+?|an?|two|three|four|five|several|many)?"
@@ -179,13 +215,14 @@ class Sentiment:
     label: str  # 'negative' | 'neutral' | 'positive'
 
 
-def label_of(compound: float) -> str:
-    """Map a compound score to a label with :data:`POSITIVE_THRESHOLD` / ``NEGATIVE_...``.
+def label_of(compound: float, lang: str = "it") -> str:
+    """Map a compound score to a label with :data:`POSITIVE_THRESHOLD` (Italian; other
+    languages :data:`POSITIVE_THRESHOLD_EN`) and :data:`NEGATIVE_THRESHOLD`.
 
-    >>> label_of(0.3), label_of(0.0), label_of(-0.2)
-    ('positive', 'neutral', 'negative')
+    >>> label_of(0.3), label_of(0.0), label_of(-0.2), label_of(0.3, "en")
+    ('positive', 'neutral', 'negative', 'neutral')
     """
-    if compound >= POSITIVE_THRESHOLD:
+    if compound >= (POSITIVE_THRESHOLD if lang == "it" else POSITIVE_THRESHOLD_EN):
         return "positive"
     if compound <= NEGATIVE_THRESHOLD:
         return "negative"
@@ -224,6 +261,7 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
     def __init__(self, extended: bool = True):
         super().__init__()
         self.extended = extended
+        self._strip: dict[str, str] = {}
         if extended:
             self.lexicon = {**self.lexicon, **CARE_LEXICON}
             self.emojis = {**self.emojis, **EMOJI_WORDS}
@@ -253,20 +291,67 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
         """Scores like VADER's ``polarity_scores`` (``neg``, ``neu``, ``pos``, ``compound``)."""
         text = bound_text(text)
         if self.extended:
+            if "#" in text:
+                text = _HASHTAG.sub(self._split_hashtag, text)
             text = _GLUED.sub(r"\1 ", text)
             text = _DURATION.sub(" long_wait ", text)
             text = _PHRASE.sub(_join_phrase, text)
         text = self._demojize(text).strip()
-        sentitext = SentiText(text)
-        words = sentitext.words_and_emoticons
+        words = self._words(text)
         lower = [w.lower() for w in words]
-        sentiments = [self._valence(words, lower, i, sentitext.is_cap_diff)
-                      for i in range(len(words))]
+        sentiments = self._sentiments(words, lower)
         if "but" in lower:
             bi = lower.index("but")
             sentiments = [s * 0.5 if k < bi else s * 1.5 if k > bi else s
                           for k, s in enumerate(sentiments)]
+        if self.extended and "?" in text:
+            sentiments = [s * QUESTION_POSITIVE_SCALAR if s > 0 else s for s in sentiments]
         return self.score_valence(sentiments, text)
+
+    def _split_hashtag(self, match: re.Match[str]) -> str:
+        """``#EpicFail`` -> ``Epic Fail``; ``#unitedsucks`` -> ``united sucks`` when a
+        lexicon word of four letters or more starts or ends the tag."""
+        tag = match.group(1)
+        if not tag.islower() and not tag.isupper():
+            return _CAMEL.sub(" ", tag)
+        low = tag.lower()
+        if low in self.lexicon:
+            return tag
+        lexicon = self.lexicon
+        for k in range(len(low) - 2, 3, -1):  # longest known word first
+            if low[:k] in lexicon:
+                return f"{tag[:k]} {tag[k:]}"
+            if low[-k:] in lexicon:
+                return f"{tag[:-k]} {tag[-k:]}"
+        return match.group()
+
+    def _words(self, text: str) -> list[str]:
+        """VADER's tokens (``SentiText.words_and_emoticons``): split on white space, each
+        stripped of surrounding punctuation unless that leaves two characters or fewer;
+        the stripping is remembered per token shape."""
+        strip = self._strip
+        words = []
+        for token in text.split():
+            found = strip.get(token)
+            if found is None:
+                stripped = token.strip(_PUNCTUATION)
+                found = token if len(stripped) <= 2 else stripped
+                if len(strip) >= _STRIP_CACHE_SIZE:  # bounded memory on hostile input
+                    strip.clear()
+                strip[token] = found
+            words.append(found)
+        return words
+
+    def _sentiments(self, words: list[str], lower: list[str]) -> list[float]:
+        """Valence of each token; tokens that no rule can score are skipped cheaply."""
+        cap_diff = allcap_differential(words)
+        lexicon, valence = self.lexicon, self._valence
+        failure = FAILURE_NEGATORS if self.extended else frozenset()
+        return [
+            0.0 if (low not in lexicon and low not in failure) or low in BOOSTER_DICT
+            else valence(words, lower, i, cap_diff)
+            for i, low in enumerate(lower)
+        ]
 
     def _valence(self, words: list[str], lower: list[str], i: int, cap_diff: bool) -> float:
         """VADER's ``sentiment_valence`` on a pre-lowered word list (same rules)."""
@@ -406,7 +491,7 @@ def score(text: str, lang: str) -> Sentiment:
     compound = float(_analyzer(kind).polarity_scores(text)["compound"])
     if math.isnan(compound):
         compound = 0.0
-    return Sentiment(compound, label_of(compound))
+    return Sentiment(compound, label_of(compound, kind))
 
 
 def score_batch(texts: Sequence[str], langs: Sequence[str]) -> list[Sentiment]:

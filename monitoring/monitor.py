@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import duckdb
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitoring.alerts import Decision, StreamDetectors, top_terms
@@ -35,6 +36,29 @@ from monitoring.store import (
 )
 
 log = logging.getLogger("sentinella")
+
+#: Write failures that mean the database cannot take writes right now (file read-only,
+#: disk full, I/O error): the monitor pauses writing and retries, it never skips data.
+STORE_FAULTS: tuple[type[BaseException], ...] = (
+    duckdb.IOException, duckdb.TransactionException, duckdb.PermissionException,
+    duckdb.OutOfMemoryException, OSError)
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorStatus:
+    """What the wall shows about the monitor itself (see :meth:`Monitor.status`).
+
+    ``store_paused`` is true while the database refuses writes; nothing is lost meanwhile:
+    cursors and detector marks stay where they were and the same items are fetched again.
+
+    >>> MonitorStatus(False, "", None, 0).store_paused
+    False
+    """
+
+    store_paused: bool
+    store_error: str
+    store_paused_since: datetime | None
+    store_failures: int
 
 
 class Clock:
@@ -108,18 +132,49 @@ class Monitor:
                 self.sources[cfg.name] = build_source(cfg, settings)
             except SourceError as exc:
                 store.record_failure(cfg.name, str(exc), self.clock.now(), state=exc.state)
-        self.detectors = {
-            s.id: StreamDetectors(
-                bin_minutes=settings.app.bin_minutes, sensitivity=s.sensitivity,
-                min_bin_mentions=settings.thresholds.min_bin_mentions,
-                close_after_quiet_bins=settings.thresholds.close_after_quiet_bins,
-                request_share_incident=settings.thresholds.request_share_incident,
-                cooldown_bins=round(settings.thresholds.cooldown_minutes
-                                    / settings.app.bin_minutes))
-            for s in settings.streams
-        }
+        self.detectors = {s.id: self._new_detectors(s.id) for s in settings.streams}
         self._warm: set[str] = set()
         self.scheduler: BackgroundScheduler | None = None
+        self._store_fault: tuple[str, datetime, int] | None = None
+
+    def _new_detectors(self, stream: str) -> StreamDetectors:
+        s, t = self.settings.stream(stream), self.settings.thresholds
+        return StreamDetectors(
+            bin_minutes=self.settings.app.bin_minutes, sensitivity=s.sensitivity,
+            min_bin_mentions=t.min_bin_mentions,
+            close_after_quiet_bins=t.close_after_quiet_bins,
+            request_share_incident=t.request_share_incident,
+            cooldown_bins=round(t.cooldown_minutes / self.settings.app.bin_minutes))
+
+    # ------------------------------------------------------------------ store faults
+    def status(self) -> MonitorStatus:
+        """Whether writing is paused because the database refuses writes, and why."""
+        fault = self._store_fault
+        if fault is None:
+            return MonitorStatus(False, "", None, 0)
+        return MonitorStatus(True, fault[0], fault[1], fault[2])
+
+    def _store_failed(self, exc: BaseException, now: datetime) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        since, failures = (self._store_fault[1], self._store_fault[2]) if self._store_fault \
+            else (now, 0)
+        if self._store_fault is None:
+            log.error("database refuses writes, writing paused (cursors kept): %s", error)
+        self._store_fault = (error, since, failures + 1)
+
+    def _store_ok(self, now: datetime) -> None:
+        fault, self._store_fault = self._store_fault, None
+        if fault is None:
+            return
+        log.warning("database writable again, writing resumed after %d failed attempt(s)",
+                    fault[2])
+        try:
+            with self.store.transaction() as cur:
+                self.store.audit(cur, "system", "store_resumed", "store", None,
+                                 {"error": fault[0], "since": fault[1].isoformat(),
+                                  "failures": fault[2]}, now)
+        except STORE_FAULTS as exc:
+            self._store_failed(exc, now)
 
     # ------------------------------------------------------------------ collect
     def collect(self, name: str) -> IngestResult | None:
@@ -128,15 +183,22 @@ class Monitor:
         now = self.clock.now()
         cursor = self.store.get_cursor(name)
         try:
-            result = source.fetch(cursor, now)
-        except SourceError as exc:
-            self.store.record_failure(name, str(exc), now, state=exc.state)
+            try:
+                result = source.fetch(cursor, now)
+            except SourceError as exc:
+                self.store.record_failure(name, str(exc), now, state=exc.state)
+                outcome = None
+            except Exception as exc:  # a broken source must not stop the monitor
+                log.exception("source %s failed", name)
+                self.store.record_failure(name, f"{type(exc).__name__}: {exc}", now)
+                outcome = None
+            else:
+                outcome = self.store_fetch(name, result, now)
+        except STORE_FAULTS as exc:  # nothing committed: the same items are fetched again
+            self._store_failed(exc, now)
             return None
-        except Exception as exc:  # a broken source must not stop the monitor
-            log.exception("source %s failed", name)
-            self.store.record_failure(name, f"{type(exc).__name__}: {exc}", now)
-            return None
-        return self.store_fetch(name, result, now)
+        self._store_ok(now)
+        return outcome
 
     def store_fetch(self, name: str, result: FetchResult, now: datetime) -> IngestResult:
         """Enrich a fetch result and store it with its cursor and rejects; record health."""
@@ -173,24 +235,36 @@ class Monitor:
         """Feed every newly closed bin of every stream to its detectors."""
         changes: list[AlertChange] = []
         until = self._closed_until()
-        for stream, det in self.detectors.items():
-            last = self.store.last_detected_bin(stream)
-            start = last + self.bin if last else self.store.first_bin(stream)
-            if start is None or start >= until:
-                continue
-            if stream not in self._warm and last is not None:
-                self._rewarm(stream, det, last)
-            self._warm.add(stream)
-            band: list[tuple[datetime, float, float, float]] = []
-            for stats in self._bins(stream, start, until):
-                band.append((naive_utc(stats.bin_start), *det.volume.expected(stats.bin_start)))
-                decisions = det.step(stats)
-                if decisions:
-                    changes += self._apply(stream, stats.bin_start, decisions)
-            self.store.save_bin_band(stream, band, last_bin=until - self.bin)
+        for stream in list(self.detectors):
+            try:
+                changes += self._detect_stream(stream, until)
+            except STORE_FAULTS as exc:
+                # The mark was not saved: re-learn from the rollup and re-feed these bins.
+                self._store_failed(exc, self.clock.now())
+                self.detectors[stream] = self._new_detectors(stream)
+                self._warm.discard(stream)
         for change in changes:
             if self.on_alert:
                 self.on_alert(change)
+        return changes
+
+    def _detect_stream(self, stream: str, until: datetime) -> list[AlertChange]:
+        changes: list[AlertChange] = []
+        det = self.detectors[stream]
+        last = self.store.last_detected_bin(stream)
+        start = last + self.bin if last else self.store.first_bin(stream)
+        if start is None or start >= until:
+            return changes
+        if stream not in self._warm and last is not None:
+            self._rewarm(stream, det, last)
+        self._warm.add(stream)
+        band: list[tuple[datetime, float, float, float]] = []
+        for stats in self._bins(stream, start, until):
+            band.append((naive_utc(stats.bin_start), *det.volume.expected(stats.bin_start)))
+            decisions = det.step(stats)
+            if decisions:
+                changes += self._apply(stream, stats.bin_start, decisions)
+        self.store.save_bin_band(stream, band, last_bin=until - self.bin)
         return changes
 
     def _rewarm(self, stream: str, det: StreamDetectors, last: datetime) -> None:

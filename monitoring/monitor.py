@@ -8,12 +8,15 @@ and opens, updates or closes alerts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import pickle
 import time as _time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -36,6 +39,12 @@ from monitoring.store import (
 )
 
 log = logging.getLogger("sentinella")
+
+_PACKAGE = Path(__file__).resolve().parent
+#: Changes with the detectors' code: a snapshot taken by another version is not restored.
+DETECTOR_CODE = hashlib.sha256(b"".join(
+    p.read_bytes() for p in sorted([_PACKAGE / "alerts.py", *(_PACKAGE / "detect").glob("*.py")])
+)).hexdigest()[:16]
 
 #: Write failures that mean the database cannot take writes right now (file read-only,
 #: disk full, I/O error): the monitor pauses writing and retries, it never skips data.
@@ -137,14 +146,39 @@ class Monitor:
         self.scheduler: BackgroundScheduler | None = None
         self._store_fault: tuple[str, datetime, int] | None = None
 
-    def _new_detectors(self, stream: str) -> StreamDetectors:
+    def _detector_args(self, stream: str) -> dict[str, object]:
         s, t = self.settings.stream(stream), self.settings.thresholds
-        return StreamDetectors(
-            bin_minutes=self.settings.app.bin_minutes, sensitivity=s.sensitivity,
-            min_bin_mentions=t.min_bin_mentions,
-            close_after_quiet_bins=t.close_after_quiet_bins,
-            request_share_incident=t.request_share_incident,
-            cooldown_bins=round(t.cooldown_minutes / self.settings.app.bin_minutes))
+        return {"bin_minutes": self.settings.app.bin_minutes, "sensitivity": s.sensitivity,
+                "min_bin_mentions": t.min_bin_mentions,
+                "close_after_quiet_bins": t.close_after_quiet_bins,
+                "request_share_incident": t.request_share_incident,
+                "cooldown_bins": round(t.cooldown_minutes / self.settings.app.bin_minutes)}
+
+    def _new_detectors(self, stream: str) -> StreamDetectors:
+        return StreamDetectors(**self._detector_args(stream))  # type: ignore[arg-type]
+
+    def _fingerprint(self, stream: str) -> str:
+        args = json.dumps(self._detector_args(stream), sort_keys=True)
+        return f"{DETECTOR_CODE}:{hashlib.sha256(args.encode()).hexdigest()[:16]}"
+
+    def _snapshot(self, stream: str) -> tuple[str, bytes]:
+        return self._fingerprint(stream), pickle.dumps(self.detectors[stream])
+
+    def _restore(self, stream: str, last: datetime) -> bool:
+        """Resume the detectors from the snapshot saved with the mark ``last``, if it fits."""
+        saved = self.store.detector_state(stream)
+        if saved is None or saved[0] != last or saved[1] != self._fingerprint(stream):
+            return False
+        try:  # the snapshot was written by this installation's own detect job
+            det = pickle.loads(saved[2])
+        except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError,
+                ValueError):  # an unreadable snapshot: re-learn from the rollup instead
+            log.warning("detector state of %s unreadable; re-learning from the rollup", stream)
+            return False
+        if not isinstance(det, StreamDetectors):
+            return False
+        self.detectors[stream] = det
+        return True
 
     # ------------------------------------------------------------------ store faults
     def status(self) -> MonitorStatus:
@@ -250,21 +284,23 @@ class Monitor:
 
     def _detect_stream(self, stream: str, until: datetime) -> list[AlertChange]:
         changes: list[AlertChange] = []
-        det = self.detectors[stream]
         last = self.store.last_detected_bin(stream)
         start = last + self.bin if last else self.store.first_bin(stream)
         if start is None or start >= until:
             return changes
-        if stream not in self._warm and last is not None:
-            self._rewarm(stream, det, last)
+        if stream not in self._warm and last is not None and not self._restore(stream, last):
+            self._rewarm(stream, self.detectors[stream], last)
         self._warm.add(stream)
+        det = self.detectors[stream]
         band: list[tuple[datetime, float, float, float]] = []
         for stats in self._bins(stream, start, until):
             band.append((naive_utc(stats.bin_start), *det.volume.expected(stats.bin_start)))
             decisions = det.step(stats)
-            if decisions:
-                changes += self._apply(stream, stats.bin_start, decisions)
-        self.store.save_bin_band(stream, band, last_bin=until - self.bin)
+            if decisions:  # alert changes, band, mark and detector state: one transaction
+                changes += self._apply(stream, stats.bin_start, decisions, band)
+                band = []
+        self.store.save_bin_band(stream, band, last_bin=until - self.bin,
+                                 state=self._snapshot(stream))
         return changes
 
     def _rewarm(self, stream: str, det: StreamDetectors, last: datetime) -> None:
@@ -285,11 +321,11 @@ class Monitor:
                    if r else BinStats(stream, t))
             t += self.bin
 
-    def _apply(self, stream: str, t: datetime, decisions: list[Decision]) -> list[AlertChange]:
+    def _apply(self, stream: str, t: datetime, decisions: list[Decision],
+               band: list[tuple[datetime, float, float, float]]) -> list[AlertChange]:
         out: list[AlertChange] = []
         now = naive_utc(self.clock.now())
         for d in decisions:
-            existing = self.store.open_alert(stream, d.kind)
             if d.action in ("open", "update"):
                 stats = self.store.bin_stats(stream, t, t + self.bin)
                 texts = self.store.bin_texts(stream, t, t + self.bin)
@@ -299,7 +335,9 @@ class Monitor:
                             sample_ids=[f"{s}:{i}" for s, i in zip(top["source"],
                                                                    top["source_id"])])
                 d.explanation = expl
-            with self.store.transaction() as cur:
+        with self.store.transaction() as cur:
+            for d in decisions:
+                existing = self.store.open_alert(stream, d.kind)
                 if d.action == "close":
                     if not existing:
                         continue
@@ -317,8 +355,10 @@ class Monitor:
                     d.action = "open"
                 cur.execute(SQL_INSERT_ALERT_EVENT, [alert_id, now, d.action, "system",
                                                      json.dumps(d.explanation)])
-            out.append(AlertChange(int(alert_id), stream, d.kind, d.action, d.severity, d.score,
-                                   t, float(d.observed), float(d.expected), d.explanation))
+                out.append(AlertChange(int(alert_id), stream, d.kind, d.action, d.severity,
+                                       d.score, t, float(d.observed), float(d.expected),
+                                       d.explanation))
+            self.store.save_detect_mark(cur, stream, band, t, self._snapshot(stream))
         return out
 
     # ------------------------------------------------------------------ privacy

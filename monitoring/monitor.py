@@ -40,6 +40,9 @@ from monitoring.store import (
 
 log = logging.getLogger("sentinella")
 
+#: A mention dated later than this after the monitor's clock is quarantined, not stored.
+FUTURE_TOLERANCE = timedelta(minutes=15)
+
 _PACKAGE = Path(__file__).resolve().parent
 #: Changes with the detectors' code: a snapshot taken by another version is not restored.
 DETECTOR_CODE = hashlib.sha256(b"".join(
@@ -235,9 +238,17 @@ class Monitor:
         return outcome
 
     def store_fetch(self, name: str, result: FetchResult, now: datetime) -> IngestResult:
-        """Enrich a fetch result and store it with its cursor and rejects; record health."""
-        frame = self.ticket_due.add_columns(self.enricher.enrich(result.mentions))
-        rejected = [(r.payload, r.reason) for r in result.rejected]
+        """Enrich a fetch result and store it with its cursor and rejects; record health.
+
+        Mentions dated more than ``FUTURE_TOLERANCE`` after ``now`` are quarantined.
+        """
+        limit = utc(now) + FUTURE_TOLERANCE
+        future = [m for m in result.mentions if m.ts > limit]
+        mentions = [m for m in result.mentions if m.ts <= limit] if future else result.mentions
+        frame = self.ticket_due.add_columns(self.enricher.enrich(mentions))
+        rejected = [(r.payload, r.reason) for r in result.rejected] + [
+            (m.raw or json.dumps({"id": m.source_id, "ts": m.ts.isoformat()}),
+             f"timestamp in the future ({m.ts.isoformat()})") for m in future]
         outcome = self.store.ingest(name, frame, result.cursor, rejected, now=now)
         self.store.record_success(name, outcome.inserted, now)
         return outcome

@@ -1,0 +1,143 @@
+"""Secrets (API token, SMTP password, webhook URL) never appear in output, logs, the
+database or backups, even with failing sources and a settings file that holds a secret."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from monitoring.auth import User
+from monitoring.config import DEFAULT_CONFIG, load_settings
+from monitoring.escalation import escalate_alert
+from monitoring.store import SQL_INSERT_ALERT, Store
+
+SECRETS = {
+    "SENTINELLA_TEST_API_TOKEN": "tok-5ecret-4f9c2d7e1b",
+    "SENTINELLA_TEST_SMTP_PASSWORD": "smtp-5ecret-pa55w0rd-88",
+    "SENTINELLA_TEST_WEBHOOK_URL": "https://hooks.example.test/services/T0/B0/wh-5ecret-91ab",
+}
+WEBHOOK_IN_SETTINGS = "https://hooks.example.test/services/T1/B1/wh-5ecret-in-settings-77"
+SOURCES = """
+[[sources]]
+name = "x-api"
+kind = "x"
+streams = ["lumea"]
+interval_seconds = 1
+credentials = { token = "SENTINELLA_TEST_API_TOKEN" }
+
+[[sources]]
+name = "mastodon"
+kind = "mastodon"
+streams = ["lumea"]
+interval_seconds = 1
+credentials = { token = "SENTINELLA_TEST_API_TOKEN" }
+options = { base_url = "http://127.0.0.1:9" }
+
+[[sources]]
+name = "inbox-mail"
+kind = "imap"
+streams = ["lumea"]
+interval_seconds = 1
+credentials = { password = "SENTINELLA_TEST_SMTP_PASSWORD", url = "SENTINELLA_TEST_WEBHOOK_URL" }
+"""
+CONTACT = f"""
+[[contacts]]
+id = "war-room"
+name = "War room"
+webhook = "{WEBHOOK_IN_SETTINGS}"
+"""
+
+
+def _settings(tmp_path: Path) -> Path:
+    text = DEFAULT_CONFIG.read_text().replace("backfill_days = 7", "backfill_days = 1")
+    text = text.replace("[[departments]]", SOURCES + "\n[[departments]]", 1)
+    text = text.replace("[[contacts]]", CONTACT + "\n[[contacts]]", 1)
+    path = tmp_path / "secrets.toml"
+    path.write_text(text)
+    return path
+
+
+def _cli(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "monitoring", *args], capture_output=True,
+                          text=True, env=env, timeout=timeout, check=False)
+
+
+def _database_text(db: Path) -> str:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        return "\n".join(str(con.execute(f'SELECT * FROM "{t}"').fetchall()) for t in tables)
+    finally:
+        con.close()
+
+
+def _backup_text(folder: Path) -> str:
+    con = duckdb.connect()
+    parts = [p.read_text(errors="replace") for p in folder.rglob("*") if p.suffix != ".parquet"
+             and p.is_file()]
+    parts += [str(con.execute("SELECT * FROM read_parquet(?)", [str(p)]).fetchall())
+              for p in folder.rglob("*.parquet")]
+    return "\n".join(parts)
+
+
+def test_no_secret_in_output_logs_database_or_backup(tmp_path):
+    env = {**os.environ, **SECRETS, "PYTHONUNBUFFERED": "1"}
+    cfg, db = _settings(tmp_path), tmp_path / "secrets.duckdb"
+    captured: list[str] = []
+
+    run = subprocess.Popen([sys.executable, "-m", "monitoring", "run", "--config", str(cfg),
+                            "--db", str(db), "--speed", "60"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        time.sleep(20)
+        run.send_signal(signal.SIGTERM)  # stops after the running jobs finish
+        out, err = run.communicate(timeout=240)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    captured += [out, err]
+    assert run.returncode == 0, err[-2000:]
+
+    store = Store(db)
+    try:
+        health = store.source_health().set_index("source")
+        assert health.loc["demo", "state"] == "ok"
+        assert {"x-api", "mastodon", "inbox-mail"} <= set(health.index)
+        assert store.count_mentions() > 0
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with store.transaction() as cur:  # an alert to escalate to the webhook contact
+            (alert_id,), = cur.execute(SQL_INSERT_ALERT, [
+                "lumea", "service_incident", 6, 5.0, now, now, now, now, 40, 4, "{}"]).fetchall()
+        escalate_alert(store, load_settings(cfg), User("op", "operator"), int(alert_id),
+                       "contact:war-room", "please look", now=datetime.now(UTC))
+        assert store.reader().execute("SELECT count(*) FROM outbox").fetchall()[0][0] == 1
+    finally:
+        store.close()
+
+    backup = _cli("backup", str(tmp_path / "backups"), "--config", str(cfg), "--db", str(db),
+                  env=env)
+    assert backup.returncode == 0, backup.stderr
+    captured += [backup.stdout, backup.stderr, _backup_text(tmp_path / "backups")]
+    captured.append(_database_text(db))
+
+    leaky = cfg.read_text().replace('token = "SENTINELLA_TEST_API_TOKEN"',
+                                    f'token = "{SECRETS["SENTINELLA_TEST_API_TOKEN"]}"', 1)
+    (tmp_path / "leaky.toml").write_text(leaky)
+    refused = _cli("replay", str(tmp_path / "none.jsonl"), "--config",
+                   str(tmp_path / "leaky.toml"), "--db", str(tmp_path / "other.duckdb"), env=env)
+    assert refused.returncode == 2 and "must name an environment variable" in refused.stderr
+    captured += [refused.stdout, refused.stderr]
+
+    text = "\n".join(captured)
+    assert "demo" in text and len(text) > 10_000  # the capture did capture something
+    for secret in [*SECRETS.values(), WEBHOOK_IN_SETTINGS]:
+        assert secret not in text
+        assert secret.split("5ecret")[1] not in text

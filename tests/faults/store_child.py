@@ -14,6 +14,7 @@ import resource
 import signal
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from monitoring.config import load_settings
@@ -46,8 +47,11 @@ def main(mode: str, feed: str, db_path: str) -> int:
     store = Store(db)
     monitor = Monitor(load_settings(), store, clock=Clock(start=ANCHOR))
     monitor.sources = {"feed": ReplaySource("feed", feed, "lumea", batch=400)}
+    last_line = Path(feed).read_text(encoding="utf-8").splitlines()[-1]
+    feed_end = datetime.fromisoformat(json.loads(last_line)["ts"])
 
     def step(label: str, *, detect: bool = True) -> None:
+        monitor.clock.start = feed_end  # collecting: every row is in the past
         outcome = monitor.collect("feed")
         monitor.clock.start = utc(store.reader().execute(SQL_LATEST).fetchall()[0][0])
         if detect:
@@ -69,6 +73,7 @@ def main(mode: str, feed: str, db_path: str) -> int:
     finally:
         fault(mode, db, False)
     step("after")
+    monitor.clock.start = feed_end
     monitor.catch_up("feed")
     monitor.detect()
     print(json.dumps({"step": "done", "paused": monitor.status().store_paused}), flush=True)

@@ -41,9 +41,10 @@ def _kill_and_finish(cmd: list[str], kills: int, seed: int, window: tuple[float,
     return killed
 
 
-def _run(tmp_path: Path, rows: int, kills: int, batch: int, window: tuple[float, float]) -> None:
+def _run(tmp_path: Path, rows: int, kills: int, batch: int, window: tuple[float, float],
+         days: float = 9.0) -> None:
     src = tmp_path / "feed.jsonl"
-    assert write_replay_file(src, rows) == rows
+    assert write_replay_file(src, rows, days=days) == rows
     reference_db, killed_db = tmp_path / "reference.duckdb", tmp_path / "killed.duckdb"
     subprocess.run(_replay_cmd(src, reference_db, batch), check=True, timeout=600,
                    capture_output=True)
@@ -56,7 +57,7 @@ def _run(tmp_path: Path, rows: int, kills: int, batch: int, window: tuple[float,
 
 
 def test_sigkill_during_replay_with_detection_is_exact(tmp_path):
-    _run(tmp_path, rows=6_000, kills=5, batch=500, window=(2.0, 5.0))
+    _run(tmp_path, rows=4_000, kills=4, batch=400, window=(2.0, 5.0), days=1.0)
 
 
 @pytest.mark.long

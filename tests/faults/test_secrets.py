@@ -96,7 +96,7 @@ def test_no_secret_in_output_logs_database_or_backup(tmp_path):
                             "--db", str(db), "--speed", "60"], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, env=env)
     try:
-        time.sleep(20)
+        time.sleep(10)
         run.send_signal(signal.SIGTERM)  # stops after the running jobs finish
         out, err = run.communicate(timeout=240)
     finally:

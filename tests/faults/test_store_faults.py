@@ -14,7 +14,7 @@ import pytest
 from monitoring.store import Store
 from tests.faults.support import check_exact, write_replay_file
 
-ROWS = 2_400
+ROWS = 4_000
 SQL_RESUMED = "SELECT detail FROM audit_log WHERE action = 'store_resumed'"
 
 
@@ -34,7 +34,7 @@ def _child(mode: str, feed: Path, db: Path) -> list[dict]:
 def reference(tmp_path_factory) -> tuple[Path, list[tuple]]:
     tmp = tmp_path_factory.mktemp("store_reference")
     feed = tmp / "feed.jsonl"
-    write_replay_file(feed, ROWS, days=0.25)
+    write_replay_file(feed, ROWS, days=1.0)
     steps = _child("none", feed, tmp / "db" / "ref.duckdb")
     assert not any(s["paused"] for s in steps)
     alerts = check_exact(tmp / "db" / "ref.duckdb", ROWS, source="feed")
@@ -65,3 +65,31 @@ def test_store_refusing_writes_pauses_then_resumes_exactly(tmp_path, reference, 
         assert error in json.loads(detail)["error"]
     finally:
         store.close()
+
+
+def _disk_full_after(limit: int):
+    def apply() -> None:  # runs in the child before exec
+        import resource
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+    return apply
+
+
+@pytest.mark.long
+def test_replay_command_stops_clearly_on_a_full_disk_and_resumes(tmp_path, reference):
+    feed, alerts = reference
+    db = tmp_path / "replay.duckdb"
+    cmd = [sys.executable, "-m", "monitoring", "replay", str(feed), "--db", str(db),
+           "--name", "feed", "--stream", "lumea", "--batch", "400"]
+    full = subprocess.run(cmd, capture_output=True, text=True, timeout=240, check=False,
+                          preexec_fn=_disk_full_after(1_500_000))
+    assert full.returncode == 2, full.stderr[-2000:]
+    assert "refused a write" in full.stderr and "Traceback" not in full.stderr
+    store = Store(db)
+    saved = int(store.get_cursor("feed") or 0)
+    assert saved < ROWS and store.count_mentions() == saved
+    store.close()
+    subprocess.run(cmd, capture_output=True, timeout=240, check=True)
+    assert check_exact(db, ROWS, source="feed") == alerts

@@ -24,29 +24,18 @@ SECRETS = {
     "SENTINELLA_TEST_WEBHOOK_URL": "https://hooks.example.test/services/T0/B0/wh-5ecret-91ab",
 }
 WEBHOOK_IN_SETTINGS = "https://hooks.example.test/services/T1/B1/wh-5ecret-in-settings-77"
-SOURCES = """
-[[sources]]
-name = "x-api"
-kind = "x"
-streams = ["lumea"]
-interval_seconds = 1
-credentials = { token = "SENTINELLA_TEST_API_TOKEN" }
-
-[[sources]]
-name = "mastodon"
-kind = "mastodon"
-streams = ["lumea"]
-interval_seconds = 1
-credentials = { token = "SENTINELLA_TEST_API_TOKEN" }
-options = { base_url = "http://127.0.0.1:9" }
-
-[[sources]]
-name = "inbox-mail"
-kind = "imap"
-streams = ["lumea"]
-interval_seconds = 1
-credentials = { password = "SENTINELLA_TEST_SMTP_PASSWORD", url = "SENTINELLA_TEST_WEBHOOK_URL" }
-"""
+#: Sources that need the secrets: (name, kind, credentials, options) as TOML values.
+FAILING_SOURCES = [
+    ("x-api", "x", '{ token = "SENTINELLA_TEST_API_TOKEN" }', "{}"),
+    ("mastodon", "mastodon", '{ token = "SENTINELLA_TEST_API_TOKEN" }',
+     '{ base_url = "http://127.0.0.1:9" }'),
+    ("inbox-mail", "imap",
+     '{ password = "SENTINELLA_TEST_SMTP_PASSWORD", url = "SENTINELLA_TEST_WEBHOOK_URL" }', "{}"),
+]
+SOURCES = "".join(
+    f'\n[[sources]]\nname = "{name}"\nkind = "{kind}"\nstreams = ["lumea"]\n'
+    f"interval_seconds = 1\ncredentials = {creds}\noptions = {options}\n"
+    for name, kind, creds, options in FAILING_SOURCES)
 CONTACT = f"""
 [[contacts]]
 id = "war-room"

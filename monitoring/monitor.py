@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import pickle
+import threading
 import time as _time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -148,6 +149,7 @@ class Monitor:
         self._warm: set[str] = set()
         self.scheduler: BackgroundScheduler | None = None
         self._store_fault: tuple[str, datetime, int] | None = None
+        self._stopping = threading.Event()
 
     def _detector_args(self, stream: str) -> dict[str, object]:
         s, t = self.settings.stream(stream), self.settings.thresholds
@@ -257,6 +259,8 @@ class Monitor:
         """Collect one source until it has caught up with the clock; mentions inserted."""
         total = 0
         for _ in range(10_000):
+            if self._stopping.is_set():  # stop() does not wait for a long catch-up
+                break
             before = self.store.get_cursor(name)
             outcome = self.collect(name)
             if outcome is None:
@@ -393,6 +397,7 @@ class Monitor:
         """Start the background scheduler (idempotent)."""
         if self.scheduler is not None:
             return
+        self._stopping.clear()
         self.scheduler = BackgroundScheduler(timezone="UTC")
         for name, cfg in self.source_configs.items():
             if name in self.sources:
@@ -409,6 +414,8 @@ class Monitor:
         self.scheduler.start()
 
     def stop(self) -> None:
+        """Stop the scheduler after the running jobs' current batch (a catch-up stops early)."""
+        self._stopping.set()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None

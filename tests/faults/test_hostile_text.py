@@ -76,8 +76,9 @@ def test_wall_renders_hostile_text_as_data(tmp_path, monkeypatch, enricher):
     db = tmp_path / "wall.duckdb"
     now = datetime.now(UTC) - timedelta(minutes=2)
     store = Store(db)
+    shown_kinds = ["html and script", "markdown injection", "sql-looking", "zero-width and bidi"]
     store.ingest("hostile", enricher.enrich(
-        [_mention(t, i, now) for i, t in enumerate(HOSTILE.values())]), str(len(HOSTILE)))
+        [_mention(HOSTILE[k], i, now) for i, k in enumerate(shown_kinds)]), "4")
     store.close()
     monkeypatch.setenv("SENTINELLA_CONFIG", str(cfg))
     monkeypatch.setenv("SENTINELLA_DB", str(db))
@@ -89,9 +90,10 @@ def test_wall_renders_hostile_text_as_data(tmp_path, monkeypatch, enricher):
     at.run()
     try:
         assert not at.exception
-        shown = " ".join(str(v) for v in at.dataframe[0].value["text"])
-        assert "<script>alert(document.cookie)</script>" in shown  # shown as text, not run
-        assert "[clicca](javascript:alert(1))" in shown
+        shown = " ".join(t.value for t in at.text)  # st.text: plain, never markdown or HTML
+        for needle in ("<script>alert(document.cookie)</script>", "[clicca](javascript:alert(1))",
+                       "DROP TABLE mentions", "\u202egnol"):
+            assert needle in shown
         rendered = " ".join(str(m.value) for m in [*at.markdown, *at.error, *at.success])
         for needle in ("<script", "javascript:", "onerror", "DROP TABLE"):
             assert needle not in rendered

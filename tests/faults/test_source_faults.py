@@ -45,37 +45,51 @@ def _health(monitor: Monitor, source: str) -> dict:
     return rows[source]
 
 
-@pytest.mark.parametrize("fault, state, error", [
-    ("timeout", "failing", "timed out"),
-    ("reset", "failing", "feed unreachable"),
-    ("429", "rate_limited", "retry after unknown"),
-    ("429-retry-after", "rate_limited", "retry after 30 s"),
-    ("503", "failing", "HTTP 503"),
+def _later(monitor: Monitor, seconds: float) -> None:
+    monitor.clock.start += timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("fault, state, error, wait", [
+    ("timeout", "failing", "timed out", 60),
+    ("reset", "failing", "feed unreachable", 60),
+    ("429", "rate_limited", "retry after unknown", 60),
+    ("429-retry-after", "rate_limited", "retry after 30 s", 30),
+    ("503", "failing", "HTTP 503", 60),
 ])
-def test_failed_fetch_keeps_cursor_records_health_and_spares_other_sources(rig, fault, state,
-                                                                           error):
+def test_failed_fetch_keeps_cursor_backs_off_and_spares_other_sources(rig, fault, state, error,
+                                                                      wait):
     monitor, feed = rig
     feed.faults = [fault]
     assert monitor.collect("http") is None
     assert monitor.store.get_cursor("http") is None
     health = _health(monitor, "http")
     assert health["state"] == state and error in health["last_error"]
+    backoff = (monitor.not_before["http"] - monitor.clock.now()).total_seconds()
+    assert wait - 5 < backoff <= wait  # Retry-After honoured, else the source's interval
+    requests = feed.requests
+    assert monitor.collect("http") is None and feed.requests == requests  # not yet
     assert monitor.collect("file").inserted == 100
+    _later(monitor, wait)
     assert monitor.collect("http").inserted == 40  # the retry gets everything, once
     assert _health(monitor, "http")["state"] == "ok"
     assert monitor.store.get_cursor("http") == "40"
 
 
-def test_5xx_storm_then_recovery_loses_and_duplicates_nothing(rig):
+def test_5xx_storm_backs_off_exponentially_then_loses_and_duplicates_nothing(rig):
     monitor, feed = rig
-    feed.faults = ["503"] * 8
-    for _ in range(8):
+    feed.faults = ["503"] * 5
+    waits = []
+    for _ in range(5):
         assert monitor.collect("http") is None
+        waits.append(round((monitor.not_before["http"] - monitor.clock.now()).total_seconds()))
         monitor.collect("file")
-    assert monitor.store.get_cursor("file") == "600"
+        _later(monitor, waits[-1])
+    assert waits == [60, 120, 240, 480, 960]
+    assert monitor.store.get_cursor("file") == "500"
     assert monitor.catch_up("http") == 40
     feed.items += _items(10, start=35)  # re-delivered items p35..p39 and new p40..p44
     assert monitor.catch_up("http") == 5
+    monitor.catch_up("file")
     q = monitor.store.reader()
     assert q.execute(SQL_STORED, ["http"]).fetchall()[0] == (45, 45)
     assert q.execute(SQL_STORED, ["file"]).fetchall()[0] == (600, 600)

@@ -3,8 +3,8 @@
 Whatever the moment of the kill, the final database must hold every mention once, a
 rollup equal to a recount from the mentions, the cursor at the end of the file, and the
 same alerts as an uninterrupted replay (never two open alerts of one stream and kind).
-The outbox delivery job is not part of this check: ``monitoring/notify/outbox.py`` does
-not exist yet on this branch.
+Delivery is not part of a replay (a replay of history must not notify anybody): kills
+during delivery are in ``test_kill_delivery.py``.
 """
 
 from __future__ import annotations

@@ -13,10 +13,20 @@ from hypothesis import strategies as st
 from monitoring.__main__ import build_parser
 from monitoring.sources.replay import DEFAULT_COLUMNS, parse_mapping
 
-WORDS = ["run", "demo", "replay", "evaluate", "nab", "sentiment", "complaints", "bench", "ingest",
-         "backup", "restore", "forget", "retention", "--config", "--db", "--speed", "--minutes",
-         "--map", "--batch", "--format", "csv", "jsonl", "--days", "-n", "--yes", "--force",
-         "--stream", "--name", "0", "-1", "1e309", "nan", "x", "", "--", "text=body"]
+
+def _vocabulary(parser: argparse.ArgumentParser) -> list[str]:
+    """Every command, sub-command and option string the CLI knows."""
+    words: list[str] = []
+    for action in parser._actions:
+        words += action.option_strings
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                words += [name, *_vocabulary(sub)]
+    return words
+
+
+WORDS = sorted(set(_vocabulary(build_parser()))) + [
+    "0", "-1", "1e309", "nan", "x", "", "--", "text=body", "csv", "jsonl", "admin"]
 
 
 @given(st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)), max_size=8))

@@ -13,6 +13,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
+
 from monitoring.config import ConfigError, load_settings
 from monitoring.store import Store, StoreError
 
@@ -628,6 +630,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (ConfigError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (duckdb.IOException, duckdb.TransactionException, duckdb.PermissionException) as exc:
+        print(f"error: the database refused a write ({exc}); nothing saved is lost: run the "
+              "command again once the database is writable (it resumes from the last saved "
+              "batch)", file=sys.stderr)
         return 2
 
 

@@ -8,8 +8,11 @@ and opens, updates or closes alerts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import pickle
+import threading
 import time as _time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -17,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -46,6 +50,38 @@ log = logging.getLogger("sentinella")
 SQL_DETECT_TEXTS = """
 SELECT ts, author, text, lang FROM mentions WHERE stream = ? AND ts >= ? AND ts < ?
 """
+
+#: Write failures that mean the database cannot take writes right now (file read-only,
+#: disk full, I/O error): the monitor pauses writing and retries, it never skips data.
+STORE_FAULTS: tuple[type[BaseException], ...] = (
+    duckdb.IOException, duckdb.TransactionException, duckdb.PermissionException,
+    duckdb.OutOfMemoryException, OSError)
+
+#: A mention dated later than this after the monitor's clock is quarantined, not stored.
+FUTURE_TOLERANCE = timedelta(minutes=15)
+
+_PACKAGE = Path(__file__).resolve().parent
+#: Changes with the detectors' code: a snapshot taken by another version is not restored.
+DETECTOR_CODE = hashlib.sha256(b"".join(
+    p.read_bytes() for p in sorted([_PACKAGE / "alerts.py", *(_PACKAGE / "detect").glob("*.py")])
+)).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorStatus:
+    """What the wall shows about the monitor itself (see :meth:`Monitor.status`).
+
+    ``store_paused`` is true while the database refuses writes; nothing is lost meanwhile:
+    cursors and detector marks stay where they were and the same items are fetched again.
+
+    >>> MonitorStatus(False, "", None, 0).store_paused
+    False
+    """
+
+    store_paused: bool
+    store_error: str
+    store_paused_since: datetime | None
+    store_failures: int
 
 
 class Clock:
@@ -149,19 +185,75 @@ class Monitor:
         self.detectors = {s.id: self._make_detectors(s.id) for s in settings.streams}
         self._warm: set[str] = set()
         self.scheduler: BackgroundScheduler | None = None
+        self._store_fault: tuple[str, datetime, int] | None = None
+        self._stopping = threading.Event()
+
+    def _detector_args(self, stream_id: str) -> dict[str, object]:
+        s, t = self.settings.stream(stream_id), self.settings.thresholds
+        return {"bin_minutes": self.settings.app.bin_minutes, "sensitivity": s.sensitivity,
+                "min_bin_mentions": t.min_bin_mentions,
+                "close_after_quiet_bins": t.close_after_quiet_bins,
+                "request_share_incident": t.request_share_incident,
+                "cooldown_bins": round(t.cooldown_minutes / self.settings.app.bin_minutes),
+                "min_topic_authors": t.min_topic_authors,
+                "critical_min_authors": t.critical_min_authors,
+                "critical_severity": t.critical_severity}
 
     def _make_detectors(self, stream_id: str) -> StreamDetectors:
-        settings = self.settings
-        return StreamDetectors(
-            bin_minutes=settings.app.bin_minutes,
-            sensitivity=settings.stream(stream_id).sensitivity,
-            min_bin_mentions=settings.thresholds.min_bin_mentions,
-            close_after_quiet_bins=settings.thresholds.close_after_quiet_bins,
-            request_share_incident=settings.thresholds.request_share_incident,
-            cooldown_bins=round(settings.thresholds.cooldown_minutes / settings.app.bin_minutes),
-            min_topic_authors=settings.thresholds.min_topic_authors,
-            critical_min_authors=settings.thresholds.critical_min_authors,
-            critical_severity=settings.thresholds.critical_severity)
+        return StreamDetectors(**self._detector_args(stream_id))  # type: ignore[arg-type]
+
+    def _fingerprint(self, stream: str) -> str:
+        args = json.dumps(self._detector_args(stream), sort_keys=True)
+        return f"{DETECTOR_CODE}:{hashlib.sha256(args.encode()).hexdigest()[:16]}"
+
+    def _snapshot(self, stream: str) -> tuple[str, bytes]:
+        return self._fingerprint(stream), pickle.dumps(self.detectors[stream])
+
+    def _restore(self, stream: str, last: datetime) -> bool:
+        """Resume the detectors from the snapshot saved with the mark ``last``, if it fits."""
+        saved = self.store.detector_state(stream)
+        if saved is None or saved[0] != last or saved[1] != self._fingerprint(stream):
+            return False
+        try:  # the snapshot was written by this installation's own detect job
+            det = pickle.loads(saved[2])
+        except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError,
+                ValueError):  # an unreadable snapshot: re-learn from the rollup instead
+            log.warning("detector state of %s unreadable; re-learning from the rollup", stream)
+            return False
+        if not isinstance(det, StreamDetectors):
+            return False
+        self.detectors[stream] = det
+        return True
+
+    # ------------------------------------------------------------------ store faults
+    def status(self) -> MonitorStatus:
+        """Whether writing is paused because the database refuses writes, and why."""
+        fault = self._store_fault
+        if fault is None:
+            return MonitorStatus(False, "", None, 0)
+        return MonitorStatus(True, fault[0], fault[1], fault[2])
+
+    def _store_failed(self, exc: BaseException, now: datetime) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        since, failures = (self._store_fault[1], self._store_fault[2]) if self._store_fault \
+            else (now, 0)
+        if self._store_fault is None:
+            log.error("database refuses writes, writing paused (cursors kept): %s", error)
+        self._store_fault = (error, since, failures + 1)
+
+    def _store_ok(self, now: datetime) -> None:
+        fault, self._store_fault = self._store_fault, None
+        if fault is None:
+            return
+        log.warning("database writable again, writing resumed after %d failed attempt(s)",
+                    fault[2])
+        try:
+            with self.store.transaction() as cur:
+                self.store.audit(cur, "system", "store_resumed", "store", None,
+                                 {"error": fault[0], "since": fault[1].isoformat(),
+                                  "failures": fault[2]}, now)
+        except STORE_FAULTS as exc:
+            self._store_failed(exc, now)
 
     # ------------------------------------------------------------------ reload
     def reload(self, settings: Settings) -> None:
@@ -222,24 +314,37 @@ class Monitor:
             return None  # rate limited, out of budget or backing off: not yet
         cursor = self.store.get_cursor(name)
         try:
-            result = source.fetch(cursor, now)
-        except SourceError as exc:
-            self._record_failure(name, str(exc), now, exc.state, exc.retry_after)
+            try:
+                result = source.fetch(cursor, now)
+            except SourceError as exc:
+                self._record_failure(name, str(exc), now, exc.state, exc.retry_after)
+                outcome = None
+            except Exception as exc:  # noqa: BLE001 - a broken source must not stop the monitor
+                log.error("source %s failed: %s", name, type(exc).__name__)
+                self._record_failure(name, f"{type(exc).__name__}: {exc}", now, "failing", None)
+                outcome = None
+            else:
+                outcome = self.store_fetch(name, result, now)
+        except STORE_FAULTS as exc:  # nothing committed: the same items are fetched again
+            self._store_failed(exc, now)
             return None
-        except Exception as exc:  # noqa: BLE001 - a broken source must not stop the monitor
-            log.error("source %s failed: %s", name, type(exc).__name__)
-            self._record_failure(name, f"{type(exc).__name__}: {exc}", now, "failing", None)
-            return None
-        return self.store_fetch(name, result, now)
+        self._store_ok(now)
+        return outcome
 
     def store_fetch(self, name: str, result: FetchResult, now: datetime,
                     health: bool = True) -> IngestResult:
         """Enrich a fetch result and store it with its cursor and rejects; record health.
 
         ``health=False`` for one-off imports, which are not sources the wall watches.
+        Mentions dated more than ``FUTURE_TOLERANCE`` after ``now`` are quarantined.
         """
-        frame = self.ticket_due.add_columns(self.enricher.enrich(result.mentions))
-        rejected = [(r.payload, r.reason) for r in result.rejected]
+        limit = utc(now) + FUTURE_TOLERANCE
+        future = [m for m in result.mentions if m.ts > limit]
+        mentions = [m for m in result.mentions if m.ts <= limit] if future else result.mentions
+        frame = self.ticket_due.add_columns(self.enricher.enrich(mentions))
+        rejected = [(r.payload, r.reason) for r in result.rejected] + [
+            (m.raw or json.dumps({"id": m.source_id, "ts": m.ts.isoformat()}),
+             f"timestamp in the future ({m.ts.isoformat()})") for m in future]
         outcome = self.store.ingest(name, frame, result.cursor, rejected, now=now)
         if not health:
             return outcome
@@ -280,6 +385,8 @@ class Monitor:
         """Collect one source until it has caught up with the clock; mentions inserted."""
         total = 0
         for _ in range(10_000):
+            if self._stopping.is_set():  # stop() does not wait for a long catch-up
+                break
             before = self.store.get_cursor(name)
             outcome = self.collect(name)
             if outcome is None:
@@ -303,27 +410,41 @@ class Monitor:
         """Feed every newly closed bin of every stream to its detectors."""
         changes: list[AlertChange] = []
         until = self._closed_until()
-        for stream, det in self.detectors.items():
-            last = self.store.last_detected_bin(stream)
-            start = last + self.bin if last else self.store.first_bin(stream)
-            if start is not None and not last:  # align the first bin to the bin width
-                width = self.bin.total_seconds()
-                start = datetime.fromtimestamp((start.timestamp() // width) * width, tz=UTC)
-            if start is None or start >= until:
-                continue
-            if stream not in self._warm and last is not None:
-                self._rewarm(stream, det, last)
-            self._warm.add(stream)
-            band: list[tuple[datetime, float, float, float]] = []
-            for stats in self._bins(stream, start, until):
-                band.append((naive_utc(stats.bin_start), *det.volume.expected(stats.bin_start)))
-                decisions = det.step(stats)
-                if decisions:
-                    changes += self._apply(stream, stats.bin_start, decisions)
-            self.store.save_bin_band(stream, band, last_bin=until - self.bin)
+        for stream in list(self.detectors):
+            try:
+                changes += self._detect_stream(stream, until)
+            except STORE_FAULTS as exc:
+                # The mark was not saved: re-learn from the rollup and re-feed these bins.
+                self._store_failed(exc, self.clock.now())
+                self.detectors[stream] = self._make_detectors(stream)
+                self._warm.discard(stream)
         for change in changes:
             if self.on_alert:
                 self.on_alert(change)
+        return changes
+
+    def _detect_stream(self, stream: str, until: datetime) -> list[AlertChange]:
+        changes: list[AlertChange] = []
+        last = self.store.last_detected_bin(stream)
+        start = last + self.bin if last else self.store.first_bin(stream)
+        if start is not None and not last:  # align the first bin to the bin width
+            width = self.bin.total_seconds()
+            start = datetime.fromtimestamp((start.timestamp() // width) * width, tz=UTC)
+        if start is None or start >= until:
+            return changes
+        if stream not in self._warm and last is not None and not self._restore(stream, last):
+            self._rewarm(stream, self.detectors[stream], last)
+        self._warm.add(stream)
+        det = self.detectors[stream]
+        band: list[tuple[datetime, float, float, float]] = []
+        for stats in self._bins(stream, start, until):
+            band.append((naive_utc(stats.bin_start), *det.volume.expected(stats.bin_start)))
+            decisions = det.step(stats)
+            if decisions:  # alert changes, band, mark and detector state: one transaction
+                changes += self._apply(stream, stats.bin_start, decisions, band)
+                band = []
+        self.store.save_bin_band(stream, band, last_bin=until - self.bin,
+                                 state=self._snapshot(stream))
         return changes
 
     def _rewarm(self, stream: str, det: StreamDetectors, last: datetime) -> None:
@@ -389,11 +510,11 @@ class Monitor:
                            terms=terms)
             t += self.bin
 
-    def _apply(self, stream: str, t: datetime, decisions: list[Decision]) -> list[AlertChange]:
+    def _apply(self, stream: str, t: datetime, decisions: list[Decision],
+               band: list[tuple[datetime, float, float, float]]) -> list[AlertChange]:
         out: list[AlertChange] = []
         now = naive_utc(self.clock.now())
         for d in decisions:
-            existing = self.store.open_alert(stream, d.kind)
             if d.action in ("open", "update"):
                 # Unique authors and reach of the whole event; terms and samples of this bin.
                 since = d.since or t
@@ -407,7 +528,9 @@ class Monitor:
                 det = self.detectors[stream]
                 with_authors(d, stats.authors, stats.reach, det.critical_min_authors,
                              det.critical_severity)
-            with self.store.transaction() as cur:
+        with self.store.transaction() as cur:
+            for d in decisions:
+                existing = self.store.open_alert(stream, d.kind)
                 if d.action == "close":
                     if not existing:
                         continue
@@ -428,8 +551,10 @@ class Monitor:
                 if d.action in ("open", "update") and self.settings.escalation.rules:
                     auto_escalate(cur, self.store, self.settings, int(alert_id), d.kind,
                                   d.severity, now)
-            out.append(AlertChange(int(alert_id), stream, d.kind, d.action, d.severity, d.score,
-                                   t, float(d.observed), float(d.expected), d.explanation))
+                out.append(AlertChange(int(alert_id), stream, d.kind, d.action, d.severity,
+                                       d.score, t, float(d.observed), float(d.expected),
+                                       d.explanation))
+            self.store.save_detect_mark(cur, stream, band, t, self._snapshot(stream))
         return out
 
     # ------------------------------------------------------------------ privacy
@@ -476,6 +601,7 @@ class Monitor:
         if self.scheduler is not None:
             return
         self._check_notify_secrets()
+        self._stopping.clear()
         self.scheduler = BackgroundScheduler(timezone="UTC")
         for name in self.source_configs:
             if name in self.sources:
@@ -494,6 +620,8 @@ class Monitor:
         self.scheduler.start()
 
     def stop(self) -> None:
+        """Stop the scheduler after the running jobs' current batch (a catch-up stops early)."""
+        self._stopping.set()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None

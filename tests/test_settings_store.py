@@ -63,7 +63,7 @@ def test_save_then_effective_then_revert(fresh_db, base):
     ({"departments": [{"id": "Bad Id", "name": {"it": "x"}}]}, ConfigError, "departments.0.id"),
     ({"sources": [{"name": "demo", "kind": "demo", "streams": ["nope"]}]}, ConfigError,
      "unknown stream 'nope'"),
-    ({"contacts": [{"id": "a", "name": "A"}]}, ConfigError, "email or a webhook"),
+    ({"contacts": [{"id": "a", "name": "A"}]}, ConfigError, "an email, a webhook"),
     ({"secrets": {}}, SettingsError, "unknown settings section"),
     ({"app": {"database": "/tmp/other.duckdb"}}, SettingsError, "needs a restart"),
     ({}, SettingsError, "nothing changed"),

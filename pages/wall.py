@@ -64,7 +64,7 @@ def live() -> None:
     with t:
         ui.terms_panel(snap.terms, tr)
     with m:
-        ui.mentions_panel(snap.mentions, tr, limit=3 if kiosk else 6,
+        ui.mentions_panel(snap.mentions, tr, limit=2 if kiosk else 6,
                           chars=150 if kiosk else 320)
     with s:
         ui.sources_panel(snap.sources, tr)

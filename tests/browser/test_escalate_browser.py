@@ -22,9 +22,9 @@ def test_escalate_from_the_alerts_page(browser, tmp_path_factory, screenshots):
         deadline = time.monotonic() + 720
         while True:  # the demo opens its alerts once the backfill has caught up
             page.goto(dash.page_url("alerts"))
-            page.get_by_role("heading", name="Alert").first.wait_for()
-            page.wait_for_timeout(2_000)
-            if page.get_by_text("Prendi in carico").count():
+            acknowledge = page.get_by_role("button", name="Prendi in carico")
+            acknowledge.or_(page.get_by_text("Nessun alert in questo stato")).first.wait_for()
+            if acknowledge.count():
                 break
             if time.monotonic() > deadline:
                 page.screenshot(path=str(screenshots / "alerts-timeout.png"))

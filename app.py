@@ -27,5 +27,11 @@ tr = translator()
 page = st.navigation([
     st.Page("pages/wall.py", title=tr("nav.wall"), icon="📺", default=True),
     st.Page("pages/alerts.py", title=tr("nav.alerts"), icon="🚨", url_path="alerts"),
+    st.Page("pages/inbox.py", title=tr("inbox.nav"), icon="📥", url_path="inbox"),
+    st.Page("pages/timeline.py", title=tr("timeline.nav"), icon="🕓", url_path="timeline"),
+    st.Page("pages/settings.py", title=tr("settings.nav"), icon="⚙️", url_path="settings"),
+    st.Page("pages/users.py", title=tr("nav.users"), icon="👥", url_path="users"),
+    st.Page("pages/login.py", title=tr("nav.login"), icon="🔑", url_path="login"),
+    st.Page("pages/ack.py", title="Ack", url_path="ack", visibility="hidden"),
 ], position="hidden" if kiosk else "sidebar")
 page.run()

@@ -12,8 +12,9 @@ import streamlit as st
 from monitoring.ui import components as ui
 from monitoring.ui.charts import negative_share_figure, volume_figure
 from monitoring.ui.runtime import get_monitor
-from monitoring.ui.session import language, translator
+from monitoring.ui.session import language, require_page, translator
 
+require_page("viewer")
 settings = get_monitor().settings
 kiosk = st.query_params.get("kiosk") == "1"
 streams = {s.id: s.name for s in settings.streams}

@@ -54,9 +54,11 @@ def live() -> None:
     with left:
         st.plotly_chart(volume_figure(snap.volume, snap.markers, tr, height=310, font_size=big,
                                       critical=snap.critical_severity),
-                        width="stretch", config=chart_config, key="wall_volume")
+                        width="stretch", config=chart_config, key="wall_volume",
+                        theme=None if kiosk else "streamlit")
         st.plotly_chart(negative_share_figure(snap.volume, tr, height=140, font_size=big),
-                        width="stretch", config=chart_config, key="wall_negative")
+                        width="stretch", config=chart_config, key="wall_negative",
+                        theme=None if kiosk else "streamlit")
     with right:
         ui.alert_cards(snap, tr, streams, limit=3 if snap.crisis else 4)
     q, t, m, s = st.columns([3, 2, 5, 2])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from monitoring.store import Store
 from tests.browser.conftest import start_dashboard, stop_dashboard
@@ -23,7 +24,11 @@ def test_escalate_from_the_alerts_page(browser, tmp_path_factory, screenshots):
         while True:  # the demo opens its alerts once the backfill has caught up
             page.goto(dash.page_url("alerts"))
             acknowledge = page.get_by_role("button", name="Prendi in carico")
-            acknowledge.or_(page.get_by_text("Nessun alert in questo stato")).first.wait_for()
+            try:  # the first renders are slow while the demo backfills
+                acknowledge.or_(page.get_by_text("Nessun alert in questo stato")).first.wait_for(
+                    timeout=180_000)
+            except PlaywrightTimeout:
+                pass
             if acknowledge.count():
                 break
             if time.monotonic() > deadline:

@@ -92,7 +92,10 @@ def soak(minutes: float, *, config: str | None = None, warmup_seconds: float = 6
                 while (left := end - time.monotonic()) > 0:
                     page.wait_for_timeout(min(sample_seconds, left) * 1000)
                     samples.append(rss_mb(server.pid))
-                stamp = page.locator('[data-testid="stMarkdownContainer"] h3').first.inner_text()
+                    print(f"soak: {len(samples)} samples, RSS {samples[-1]} MiB",
+                          file=sys.stderr, flush=True)
+                updated = page.get_by_text("·").first  # the wall's header line
+                stamp = updated.inner_text(timeout=10_000) if updated.count() else ""
                 browser.close()
         finally:
             server.terminate()

@@ -39,7 +39,9 @@ def test_escalate_from_the_alerts_page(browser, tmp_path_factory, screenshots):
         message = page.get_by_label("Messaggio")
         message.wait_for()
         assert "Serve una decisione" in message.input_value()
-        page.screenshot(path=str(screenshots / "alerts.png"), full_page=True)
+        message.scroll_into_view_if_needed()
+        page.wait_for_timeout(1_500)  # let the expander finish opening
+        page.screenshot(path=str(screenshots / "alerts.png"))
         page.get_by_role("button", name="Conferma escalation").click()
         page.get_by_text("Escalation inviata").wait_for()
         context.close()

@@ -94,8 +94,6 @@ def soak(minutes: float, *, config: str | None = None, warmup_seconds: float = 6
                     samples.append(rss_mb(server.pid))
                     print(f"soak: {len(samples)} samples, RSS {samples[-1]} MiB",
                           file=sys.stderr, flush=True)
-                updated = page.get_by_text("·").first  # the wall's header line
-                stamp = updated.inner_text(timeout=10_000) if updated.count() else ""
                 browser.close()
         finally:
             server.terminate()
@@ -109,7 +107,7 @@ def soak(minutes: float, *, config: str | None = None, warmup_seconds: float = 6
             "rss_start_mb": start, "rss_end_mb": last, "rss_max_mb": max(samples),
             "growth_mb": round(last - start, 1),
             "growth_pct": round(100 * (last - start) / start, 1) if start else None,
-            "samples_mb": samples, "last_header": stamp[:120]}
+            "samples_mb": samples}
 
 
 def main(minutes: float, config: str | None, warmup_seconds: float,

@@ -92,7 +92,8 @@ def soak(minutes: float, *, config: str | None = None, warmup_seconds: float = 6
                 while (left := end - time.monotonic()) > 0:
                     page.wait_for_timeout(min(sample_seconds, left) * 1000)
                     samples.append(rss_mb(server.pid))
-                stamp = page.locator('[data-testid="stMarkdownContainer"] h3').first.inner_text()
+                    print(f"soak: {len(samples)} samples, RSS {samples[-1]} MiB",
+                          file=sys.stderr, flush=True)
                 browser.close()
         finally:
             server.terminate()
@@ -106,7 +107,7 @@ def soak(minutes: float, *, config: str | None = None, warmup_seconds: float = 6
             "rss_start_mb": start, "rss_end_mb": last, "rss_max_mb": max(samples),
             "growth_mb": round(last - start, 1),
             "growth_pct": round(100 * (last - start) / start, 1) if start else None,
-            "samples_mb": samples, "last_header": stamp[:120]}
+            "samples_mb": samples}
 
 
 def main(minutes: float, config: str | None, warmup_seconds: float,

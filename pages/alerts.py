@@ -118,7 +118,7 @@ if ctx["state"] in open_states:
         run(acknowledge_alert, store, user, alert_id, now=monitor.clock.now(), note=note)
     if b2.button(tr("alerts.resolve"), key="alerts_resolve"):
         run(resolve_alert, store, user, alert_id, now=monitor.clock.now(), note=note)
-    with st.expander(f"📣 {tr('alerts.escalate')}"), st.form(f"alerts_escalate_{alert_id}"):
+    with st.expander(tr("alerts.escalate")), st.form(f"alerts_escalate_{alert_id}"):
         targets = escalation_targets(settings)
         target = st.selectbox(tr("alerts.escalate_to"), list(targets),
                               format_func=targets.get)
@@ -127,7 +127,7 @@ if ctx["state"] in open_states:
         if st.form_submit_button(tr("alerts.escalate_confirm"), type="primary"):
             run(escalate_alert, store, settings, user, alert_id, target, message,
                 now=monitor.clock.now())
-    with st.expander(f"🚫 {tr('alerts.dismiss')}"), st.form(f"alerts_dismiss_{alert_id}"):
+    with st.expander(tr("alerts.dismiss")), st.form(f"alerts_dismiss_{alert_id}"):
         reason = st.text_input(tr("alerts.dismiss_reason"))
         if st.form_submit_button(tr("alerts.dismiss")):
             run(dismiss_alert, store, user, alert_id, now=monitor.clock.now(), reason=reason)

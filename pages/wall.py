@@ -12,8 +12,9 @@ import streamlit as st
 from monitoring.ui import components as ui
 from monitoring.ui.charts import negative_share_figure, volume_figure
 from monitoring.ui.runtime import get_monitor
-from monitoring.ui.session import language, translator
+from monitoring.ui.session import language, require_page, translator
 
+require_page("viewer")
 settings = get_monitor().settings
 kiosk = st.query_params.get("kiosk") == "1"
 streams = {s.id: s.name for s in settings.streams}
@@ -53,9 +54,11 @@ def live() -> None:
     with left:
         st.plotly_chart(volume_figure(snap.volume, snap.markers, tr, height=310, font_size=big,
                                       critical=snap.critical_severity),
-                        width="stretch", config=chart_config, key="wall_volume")
+                        width="stretch", config=chart_config, key="wall_volume",
+                        theme=None if kiosk else "streamlit")
         st.plotly_chart(negative_share_figure(snap.volume, tr, height=140, font_size=big),
-                        width="stretch", config=chart_config, key="wall_negative")
+                        width="stretch", config=chart_config, key="wall_negative",
+                        theme=None if kiosk else "streamlit")
     with right:
         ui.alert_cards(snap, tr, streams, limit=3 if snap.crisis else 4)
     q, t, m, s = st.columns([3, 2, 5, 2])
@@ -64,7 +67,7 @@ def live() -> None:
     with t:
         ui.terms_panel(snap.terms, tr)
     with m:
-        ui.mentions_panel(snap.mentions, tr, limit=3 if kiosk else 6,
+        ui.mentions_panel(snap.mentions, tr, limit=2 if kiosk else 6,
                           chars=150 if kiosk else 320)
     with s:
         ui.sources_panel(snap.sources, tr)

@@ -12,6 +12,7 @@ def test_wall_renders_demo(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert any("Sentinella" in m.value for m in at.markdown)
-    assert len(at.metric) == 3
+    assert len(at.metric) == 5
     from monitoring.ui.runtime import get_monitor
     get_monitor().stop()
+    get_monitor.clear()

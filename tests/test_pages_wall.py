@@ -77,3 +77,14 @@ def test_language_switch_in_the_sidebar(monitor):
     at = run_app()
     next(s for s in at.selectbox if s.key == "lang").select("en").run()
     assert "CRISIS UNDER WAY" in texts(at)
+
+
+def test_refreshes_do_not_grow_session_state(monitor):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["kiosk"] = "1"
+    at.run()
+    keys = set(at.session_state.keys())
+    for _ in range(4):
+        at.run()
+    assert not at.exception
+    assert set(at.session_state.keys()) == keys

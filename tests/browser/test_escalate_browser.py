@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from monitoring.store import Store
 from tests.browser.conftest import start_dashboard, stop_dashboard
@@ -22,9 +23,13 @@ def test_escalate_from_the_alerts_page(browser, tmp_path_factory, screenshots):
         deadline = time.monotonic() + 720
         while True:  # the demo opens its alerts once the backfill has caught up
             page.goto(dash.page_url("alerts"))
-            page.get_by_role("heading", name="Alert").first.wait_for()
-            page.wait_for_timeout(2_000)
-            if page.get_by_text("Prendi in carico").count():
+            acknowledge = page.get_by_role("button", name="Prendi in carico")
+            try:  # the first renders are slow while the demo backfills
+                acknowledge.or_(page.get_by_text("Nessun alert in questo stato")).first.wait_for(
+                    timeout=180_000)
+            except PlaywrightTimeout:
+                pass
+            if acknowledge.count():
                 break
             if time.monotonic() > deadline:
                 page.screenshot(path=str(screenshots / "alerts-timeout.png"))
@@ -34,7 +39,9 @@ def test_escalate_from_the_alerts_page(browser, tmp_path_factory, screenshots):
         message = page.get_by_label("Messaggio")
         message.wait_for()
         assert "Serve una decisione" in message.input_value()
-        page.screenshot(path=str(screenshots / "alerts.png"), full_page=True)
+        message.scroll_into_view_if_needed()
+        page.wait_for_timeout(1_500)  # let the expander finish opening
+        page.screenshot(path=str(screenshots / "alerts.png"))
         page.get_by_role("button", name="Conferma escalation").click()
         page.get_by_text("Escalation inviata").wait_for()
         context.close()

@@ -294,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("-n", type=int, default=100_000, help="mentions (default 100000)")
     bi.add_argument("--batch", type=int, default=5_000, help="batch size (default 5000)")
     bi.set_defaults(func=cmd_bench_ingest)
+    from monitoring.bench.cli import add_commands as add_bench_commands
+
+    add_bench_commands(bsub)
     return p
 
 

@@ -44,7 +44,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     from monitoring.bench.backfill import run
 
     run(load_settings(args.config), Reporter(), n=args.n, batch=args.batch,
-        file=args.file, db=args.db, progress=not args.quiet)
+        file=args.file, db=args.db, progress=not args.quiet, config=args.config)
     return 0
 
 

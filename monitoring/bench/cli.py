@@ -29,7 +29,7 @@ def cmd_latency(args: argparse.Namespace) -> int:
 
     run(load_settings(args.config), Reporter(), speed=args.speed, burst=args.burst,
         rate=args.rate, history_hours=args.history_hours, db=args.db, timeout=args.timeout,
-        at_bin_close=args.at_bin_close)
+        interval=args.interval)
     return 0
 
 
@@ -37,7 +37,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     from monitoring.bench.sessions import run
 
     return run(Reporter(), sessions=args.sessions, minutes=args.minutes,
-               refresh=args.refresh, mentions=args.n, mode=args.mode, port=args.port)
+               refresh=args.refresh, mentions=args.n, port=args.port, warmup=args.warmup)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -78,9 +78,8 @@ def add_commands(bsub: argparse._SubParsersAction) -> None:
                     help="baseline history generated before the run (default 24)")
     la.add_argument("--timeout", type=float, default=300.0,
                     help="give up after this many real seconds (default 300)")
-    la.add_argument("--at-bin-close", action="store_true",
-                    help="schedule detection at each bin boundary (Monitor.schedule_detect_"
-                    "at_bin_close) instead of the default 1-second job")
+    la.add_argument("--interval", type=float, default=1.0,
+                    help="real seconds between polls of the source (default 1)")
     la.set_defaults(func=cmd_latency)
 
     se = bsub.add_parser("sessions", help="N concurrent wall sessions against a real "
@@ -91,8 +90,8 @@ def add_commands(bsub: argparse._SubParsersAction) -> None:
                     help="wall refresh seconds (default 5)")
     se.add_argument("-n", type=int, default=1_000_000,
                     help="synthetic mentions in the server's database (default 1000000)")
-    se.add_argument("--mode", choices=["browser", "websocket"], default="browser",
-                    help="browser: headless Chromium via Playwright (default)")
+    se.add_argument("--warmup", type=float, default=20.0,
+                    help="seconds after every page loaded before measuring (default 20)")
     se.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     se.set_defaults(func=cmd_sessions)
 

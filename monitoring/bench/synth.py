@@ -161,6 +161,7 @@ class SynthSpec:
     days: int
     streams: tuple[str, ...]
     end: datetime  # naive UTC, exclusive; a whole minute
+    with_spikes: bool = True  # False: steady traffic only, no alerts
 
     @property
     def start(self) -> datetime:
@@ -169,7 +170,9 @@ class SynthSpec:
     def spikes(self) -> list[tuple[datetime, int]]:
         """``(spike start, stream index)``: one spike every ~11 days, the last one ending
         half an hour before ``end`` (so its alert is still open on the wall)."""
-        out = []
+        out: list[tuple[datetime, int]] = []
+        if not self.with_spikes:
+            return out
         for day in range(self.days - 1, -1, -11):
             start = self.start + timedelta(days=day, hours=23)
             if day == self.days - 1:
@@ -179,13 +182,13 @@ class SynthSpec:
 
     def to_json(self) -> str:
         return json.dumps({"n": self.n, "days": self.days, "streams": list(self.streams),
-                           "end": self.end.isoformat()})
+                           "end": self.end.isoformat(), "with_spikes": self.with_spikes})
 
     @classmethod
     def from_json(cls, text: str) -> SynthSpec:
         d = json.loads(text)
         return cls(int(d["n"]), int(d["days"]), tuple(d["streams"]),
-                   datetime.fromisoformat(d["end"]))
+                   datetime.fromisoformat(d["end"]), bool(d.get("with_spikes", True)))
 
 
 def stored_spec(store: Store) -> SynthSpec | None:

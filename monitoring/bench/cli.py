@@ -48,6 +48,13 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     return 0
 
 
+def _numbers(parser: argparse.ArgumentParser,
+             options: list[tuple[str, type, float, str]]) -> None:
+    """Add numeric options from ``(flag, type, default, help)`` rows; help shows the default."""
+    for flag, kind, default, text in options:
+        parser.add_argument(flag, type=kind, default=default, help=f"{text} (default {default:g})")
+
+
 def add_commands(bsub: argparse._SubParsersAction) -> None:
     """Add ``query``, ``latency``, ``sessions`` and ``backfill`` to the ``bench`` parser."""
     q = bsub.add_parser("query", help="the wall's refresh queries on a large synthetic "
@@ -56,11 +63,9 @@ def add_commands(bsub: argparse._SubParsersAction) -> None:
     q.add_argument("--db", default="data/bench/query.duckdb",
                    help="cached benchmark database (default data/bench/query.duckdb); "
                    "regenerated when its size or streams differ")
-    q.add_argument("-n", type=int, default=10_000_000, help="mentions (default 10000000)")
-    q.add_argument("--days", type=int, default=90, help="days of history (default 90)")
-    q.add_argument("--streams", type=int, default=5, help="streams (default 5)")
-    q.add_argument("--refreshes", type=int, default=200,
-                   help="timed wall refreshes (default 200)")
+    _numbers(q, [("-n", int, 10_000_000, "mentions"), ("--days", int, 90, "days of history"),
+                 ("--streams", int, 5, "streams"),
+                 ("--refreshes", int, 200, "timed wall refreshes")])
     q.add_argument("--quiet", action="store_true", help="no progress bar")
     q.set_defaults(func=cmd_query)
 
@@ -69,38 +74,33 @@ def add_commands(bsub: argparse._SubParsersAction) -> None:
     la.add_argument("--config", help="settings TOML (default the demo; its sources are "
                     "replaced by the benchmark source)")
     la.add_argument("--db", help="DuckDB file (default a temporary file)")
-    la.add_argument("--speed", type=float, default=1.0,
-                    help="clock speed (default 1 = real time; 1-minute bins last 60/speed s)")
-    la.add_argument("--burst", type=int, default=300, help="burst mentions (default 300)")
-    la.add_argument("--rate", type=float, default=10.0,
-                    help="baseline mentions per minute (default 10)")
-    la.add_argument("--history-hours", type=float, default=24.0,
-                    help="baseline history generated before the run (default 24)")
-    la.add_argument("--timeout", type=float, default=300.0,
-                    help="give up after this many real seconds (default 300)")
-    la.add_argument("--interval", type=float, default=1.0,
-                    help="real seconds between polls of the source (default 1)")
+    _numbers(la, [
+        ("--speed", float, 1.0, "clock speed, 1 = real time (1-minute bins last 60/speed s)"),
+        ("--burst", int, 300, "burst mentions"),
+        ("--rate", float, 10.0, "baseline mentions per minute"),
+        ("--history-hours", float, 24.0, "steady history generated before the run"),
+        ("--timeout", float, 300.0, "give up after this many real seconds"),
+        ("--interval", float, 1.0, "real seconds between polls of the source"),
+    ])
     la.set_defaults(func=cmd_latency)
 
     se = bsub.add_parser("sessions", help="N concurrent wall sessions against a real "
                          "'streamlit run app.py' server: server CPU share and p95 refresh")
-    se.add_argument("--sessions", type=int, default=10, help="concurrent sessions (default 10)")
-    se.add_argument("--minutes", type=float, default=3.0, help="measured minutes (default 3)")
-    se.add_argument("--refresh", type=float, default=5.0,
-                    help="wall refresh seconds (default 5)")
-    se.add_argument("-n", type=int, default=1_000_000,
-                    help="synthetic mentions in the server's database (default 1000000)")
-    se.add_argument("--warmup", type=float, default=20.0,
-                    help="seconds after every page loaded before measuring (default 20)")
-    se.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
+    _numbers(se, [
+        ("--sessions", int, 10, "concurrent sessions"),
+        ("--minutes", float, 3.0, "measured minutes"),
+        ("--refresh", float, 5.0, "wall refresh seconds"),
+        ("-n", int, 1_000_000, "synthetic mentions in the server's database"),
+        ("--warmup", float, 20.0, "seconds after every page loaded before measuring"),
+        ("--port", int, 0, "server port (0: a free one)"),
+    ])
     se.set_defaults(func=cmd_sessions)
 
     bf = bsub.add_parser("backfill", help="N mentions replayed from a generated file through "
                          "the real replay pipeline: mentions/s and peak memory")
     bf.add_argument("--config", help="settings TOML (default the demo)")
-    bf.add_argument("-n", type=int, default=1_000_000, help="mentions (default 1000000)")
-    bf.add_argument("--batch", type=int, default=5_000, help="rows per transaction "
-                    "(default 5000, as replay)")
+    _numbers(bf, [("-n", int, 1_000_000, "mentions"),
+                  ("--batch", int, 5_000, "rows per transaction, as replay")])
     bf.add_argument("--file", help="JSONL file to generate (or reuse when it has N rows; "
                     "default data/bench/backfill-N.jsonl)")
     bf.add_argument("--db", help="DuckDB file (default a temporary file, removed after)")

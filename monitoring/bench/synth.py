@@ -5,9 +5,9 @@
 a day in time order, as live ingest appends them), then derives everything the pages read
 from those mentions: the per-minute rollup ``bins``, the expected band ``bin_band``, the
 detector marks, a ticket per request, one alert per volume spike (the last one still open)
-and source health.  Nothing goes through Python row by row, so 10 million mentions take
-about a minute on two cores.  A ``bench_meta`` table written last marks the database as
-complete, so a cached file is reused only when a previous run finished.
+and source health.  Nothing goes through Python row by row (most of the time goes into
+the primary-key index of ``mentions``).  A ``bench_meta`` table written last marks the
+database as complete, so a cached file is reused only when a previous run finished.
 """
 
 from __future__ import annotations

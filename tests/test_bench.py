@@ -156,12 +156,16 @@ def test_latency_command():
 
 def test_sessions_command():
     rows = by_name(bench("sessions", "--sessions", "2", "--minutes", "0.25", "-n", "20000",
-                         "--refresh", "2", "--warmup", "5", timeout=400))
+                         "--refresh", "2", "--warmup", "5", "--idle", "3", timeout=400))
     cpu = rows["sessions_server_cpu"]
     assert 0 < cpu["value"] < 2.5 and cpu["sessions"] == 2
     assert rows["sessions_refresh_p95"]["runs"] >= 2
     assert 0 < rows["sessions_refresh_p50"]["value"] <= rows["sessions_refresh_p95"]["value"]
     assert rows["sessions_server_rss"]["value"] > 50
+    assert 0 <= rows["sessions_server_cpu_idle"]["value"] < 2.5
+    assert rows["sessions_server_cpu_per_refresh"]["value"] >= 0
+    assert rows["sessions_server_cpu_full_rate"]["value"] >= rows["sessions_server_cpu_idle"][
+        "value"]
 
 
 @pytest.mark.parametrize("values,q,expected", [

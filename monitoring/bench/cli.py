@@ -37,7 +37,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     from monitoring.bench.sessions import run
 
     return run(Reporter(), sessions=args.sessions, minutes=args.minutes,
-               refresh=args.refresh, mentions=args.n, port=args.port, warmup=args.warmup)
+               refresh=args.refresh, mentions=args.n, port=args.port, warmup=args.warmup,
+               idle=args.idle)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -92,6 +93,7 @@ def add_commands(bsub: argparse._SubParsersAction) -> None:
         ("--refresh", float, 5.0, "wall refresh seconds"),
         ("-n", int, 1_000_000, "synthetic mentions in the server's database"),
         ("--warmup", float, 20.0, "seconds after every page loaded before measuring"),
+        ("--idle", float, 20.0, "seconds measuring the server with no session open"),
         ("--port", int, 0, "server port (0: a free one)"),
     ])
     se.set_defaults(func=cmd_sessions)

@@ -139,6 +139,7 @@ def test_backfill_command(tmp_path):
     assert sum(1 for _ in file.open()) == 3000
     assert rows["backfill_rate"]["stored"] == 3000 and rows["backfill_rate"]["value"] > 0
     assert rows["backfill_seconds"]["value"] > 0
+    assert rows["backfill_cpu_rate"]["value"] > 0 and rows["backfill_cpu_rate"]["cpu_seconds"] > 0
     assert 30 < rows["backfill_peak_rss"]["value"] < 4096
     again = by_name(bench("backfill", "-n", "3000", "--file", str(file), "--quiet"))
     assert "backfill_file" not in again and again["backfill_rate"]["stored"] == 3000

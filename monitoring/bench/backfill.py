@@ -62,8 +62,8 @@ def count_lines(path: Path) -> int:
 
 
 def replay(file: Path, db: Path, batch: int, config: str | None,
-           progress: bool) -> tuple[float, float, int]:
-    """Run the replay command on ``file``; ``(seconds, peak RSS MB, exit code)``."""
+           progress: bool) -> tuple[float, float, float, int]:
+    """Run the replay command on ``file``; ``(seconds, CPU seconds, peak RSS MB, exit code)``."""
     cmd = [sys.executable, "-m", "monitoring", "replay", str(file.resolve()), "--db",
            str(db.resolve()), "--batch", str(batch)]
     if config:
@@ -75,7 +75,8 @@ def replay(file: Path, db: Path, batch: int, config: str | None,
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - t0
     child.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss / 1024.0, child.returncode
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, cpu, usage.ru_maxrss / 1024.0, child.returncode
 
 
 def run(settings: Settings, reporter: Reporter, n: int, batch: int, file: str | None = None,
@@ -90,7 +91,7 @@ def run(settings: Settings, reporter: Reporter, n: int, batch: int, file: str | 
         target = Path(db) if db else Path(tmp) / "backfill.duckdb"
         if target.exists():
             raise FileExistsError(f"{target} exists: the backfill needs a new database file")
-        seconds, peak_mb, code = replay(path, target, batch, config, progress)
+        seconds, cpu, peak_mb, code = replay(path, target, batch, config, progress)
         if code != 0:
             raise RuntimeError(f"replay exited with code {code}")
         store = Store(target, read_only=True)
@@ -103,5 +104,9 @@ def run(settings: Settings, reporter: Reporter, n: int, batch: int, file: str | 
                   batch=batch, span_days=max(1, min(SPAN_DAYS, n // 20_000)))
     reporter.emit("backfill_seconds", seconds, "s", target=round(target_s, 1),
                   meets_target=seconds <= target_s)
+    reporter.emit("backfill_cpu_rate", n / cpu if cpu else 0.0, "mentions/CPU-s",
+                  cpu_seconds=round(cpu, 1),
+                  note="mentions per second of the replay's CPU time (all threads): the "
+                       "rate a machine with nothing else to do would approach")
     reporter.emit("backfill_peak_rss", peak_mb, "MB", target=TARGET_PEAK_MB,
                   meets_target=peak_mb <= TARGET_PEAK_MB)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m monitoring {run,demo,replay,evaluate,bench} --help``."""
+"""Command line: ``python -m monitoring {run,demo,replay,import,evaluate,bench} --help``."""
 
 from __future__ import annotations
 
@@ -24,8 +24,10 @@ def _open(args: argparse.Namespace):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from monitoring.monitor import Clock, Monitor
+    from monitoring.settings_store import effective_settings
 
     settings, store = _open(args)
+    settings = effective_settings(store, settings)  # the file + the dashboard's latest edits
     speed = args.speed or settings.app.speed
     monitor = Monitor(settings, store, clock=Clock(speed),
                       on_alert=lambda c: print(c.as_json(), flush=True))
@@ -48,20 +50,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from monitoring.monitor import Clock, Monitor
 
     settings, store = _open(args)
+    _demo_token_secret(settings)
     clock = Clock(args.speed)
     end = clock.now() + timedelta(minutes=args.minutes)
     monitor = Monitor(settings, store, clock=clock,
                       on_alert=lambda c: print(c.as_json(), flush=True))
     print(f"demo: {args.minutes} simulated minutes at x{args.speed:g} "
           f"(~{args.minutes * 60 / args.speed:.0f} s) into {store.path}", file=sys.stderr)
+    sent = failed = 0
     while clock.now() < end:
         t = time.monotonic()
         monitor.tick()
+        report = monitor.notify()
+        sent, failed = sent + report.sent, failed + report.failed
         time.sleep(max(0.0, 1.0 - (time.monotonic() - t)))
     alerts = store.alerts_since(datetime(1970, 1, 1))
-    print(f"demo done: {store.count_mentions()} mentions, {len(alerts)} alert(s)", file=sys.stderr)
+    print(f"demo done: {store.count_mentions()} mentions, {len(alerts)} alert(s), "
+          f"{sent} notification(s) sent, {failed} failed", file=sys.stderr)
     store.close()
     return 0
+
+
+def _demo_token_secret(settings) -> None:
+    """Acknowledgement links need a secret: the demo makes one up when none is set."""
+    import os
+    import secrets
+
+    name = settings.auth.token_secret_env
+    if not os.environ.get(name):
+        os.environ[name] = secrets.token_urlsafe(32)
+        print(f"demo: {name} is not set; acknowledgement links of this run use a "
+              "temporary secret", file=sys.stderr)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -103,6 +122,44 @@ def cmd_replay(args: argparse.Namespace) -> int:
     rejected = store.quarantined(args.name)
     print(f"replay done: {total} rows, {store.count_mentions()} mentions stored, "
           f"{rejected} rejected (see the quarantine table)", file=sys.stderr)
+    store.close()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from monitoring.monitor import Monitor
+    from monitoring.sources.base import SourceError
+    from monitoring.sources.file import FileSource, import_file
+    from monitoring.sources.replay import parse_mapping
+
+    settings, store = _open(args)
+    try:
+        columns = parse_mapping(args.map)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    source = FileSource(args.name, args.file, args.stream or settings.streams[0].id, columns,
+                        batch=args.batch, fmt=args.format, delimiter=args.delimiter,
+                        ts_format=args.ts_format)
+    monitor = Monitor(settings, store)
+    monitor.sources = {args.name: source}
+    try:
+        with tqdm(total=len(source), unit="rows", file=sys.stderr, desc="import") as bar:
+            report = import_file(monitor, source,
+                                 progress=lambda done, total: bar.update(done - bar.n))
+    except SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        store.close()
+        return 1
+    print(f"import done: {report.summary()}", file=sys.stderr)
+    if report.rejected:
+        for reason, _ in report.rejected[:10]:
+            print(f"  rejected {reason}", file=sys.stderr)
+        if args.report:
+            report.write_rejected(args.report)
+            print(f"rejected rows written to {args.report}", file=sys.stderr)
     store.close()
     return 0
 
@@ -215,6 +272,67 @@ def cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password(args: argparse.Namespace) -> str:
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from monitoring import users
+
+    _, store = _open(args)
+    actor, now = _admin_cli_user(), datetime.now(UTC)
+    try:
+        if args.action == "add":
+            users.add_user(store, actor, args.username, args.role, _password(args), now=now,
+                           display_name=args.display_name, email=args.email)
+        elif args.action == "passwd":
+            users.set_password(store, actor, args.username, _password(args), now=now)
+        elif args.action == "role":
+            users.set_role(store, actor, args.username, args.role, now=now)
+        elif args.action in ("disable", "enable"):
+            users.set_disabled(store, actor, args.username, args.action == "disable", now=now)
+        elif args.action == "demo":
+            for name, password in users.add_demo_accounts(store, actor, now=now).items():
+                print(f"{name}\t{password}")
+            print("demo accounts created: note the passwords now, they are shown only once",
+                  file=sys.stderr)
+            return 0
+        else:
+            print(users.list_users(store).to_string(index=False))
+            return 0
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"user {args.username}: {args.action} done")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from monitoring.tokens import TokenError, signer_from_settings
+
+    settings = load_settings(args.config)
+    days = args.days or settings.auth.kiosk_token_days
+    try:
+        token = signer_from_settings(settings).sign(
+            "kiosk", args.name, datetime.now(UTC) + timedelta(days=days))
+    except TokenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{settings.app.base_url}/?kiosk=1&token={token}")
+    print(f"kiosk link for {args.name!r}, valid {days:g} days (rotate the secret to revoke)",
+          file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m monitoring",
                                 description="Sentinella: crisis monitoring for customer care.")
@@ -253,6 +371,23 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--batch", type=int, default=5_000, help="rows per transaction")
     rp.set_defaults(func=cmd_replay)
 
+    im = sub.add_parser("import", help="import a CSV/JSONL file (exports, call-centre logs) "
+                        "with column mapping, a progress bar and a report of rejected rows")
+    common(im)
+    im.add_argument("file", help="CSV or JSONL file")
+    im.add_argument("--stream", help="stream id for rows without a stream column "
+                    "(default: the first stream)")
+    im.add_argument("--name", default="import", help="source name (cursor key; default import)")
+    im.add_argument("--format", choices=["csv", "jsonl"], help="default: from the extension")
+    im.add_argument("--map", help="column mapping FIELD=COLUMN,... over the defaults "
+                    "id,ts,author,text,author_reach,lang,url,stream")
+    im.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
+    im.add_argument("--ts-format", help="strptime format of the timestamps, e.g. "
+                    "'%%d/%%m/%%Y %%H:%%M' (default ISO 8601 or epoch seconds)")
+    im.add_argument("--report", help="write the rejected rows (reason, row) to this CSV file")
+    im.add_argument("--batch", type=int, default=5_000, help="rows per transaction")
+    im.set_defaults(func=cmd_import)
+
     e = sub.add_parser("evaluate", help="evaluate detectors and classifiers on labelled data")
     esub = e.add_subparsers(dest="dataset", required=True)
     from monitoring.evaluate import complaints, nab, sentiment
@@ -287,6 +422,35 @@ def build_parser() -> argparse.ArgumentParser:
     rt.add_argument("--days", type=int, help="override privacy.retention_days")
     rt.set_defaults(func=cmd_retention)
 
+    us = sub.add_parser("user", help="dashboard accounts: add, list, disable, enable, "
+                        "passwd, role, demo")
+    usub = us.add_subparsers(dest="action", required=True)
+    for action, hlp in (("add", "create an account"), ("list", "list the accounts"),
+                        ("disable", "disable an account"), ("enable", "enable it again"),
+                        ("passwd", "set a new password"), ("role", "change the role"),
+                        ("demo", ("create the demo accounts admin, anna (operator) and wall "
+                         "(viewer) in an empty database, printing their passwords"))):
+        ua = usub.add_parser(action, help=hlp)
+        common(ua)
+        if action not in ("list", "demo"):
+            ua.add_argument("username")
+        if action in ("add", "role"):
+            ua.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
+        if action in ("add", "passwd"):
+            ua.add_argument("--password-stdin", action="store_true",
+                            help="read the password from the first line of stdin")
+        if action == "add":
+            ua.add_argument("--display-name")
+            ua.add_argument("--email", help="for OIDC logins and notifications")
+        ua.set_defaults(func=cmd_user)
+    tk = sub.add_parser("token", help="signed tokens")
+    tsub = tk.add_subparsers(dest="token", required=True)
+    tki = tsub.add_parser("kiosk", help="print a kiosk link: the wall without a login")
+    tki.add_argument("--config")
+    tki.add_argument("--name", default="wall", help="screen name shown in the audit log")
+    tki.add_argument("--days", type=float, help="validity (default auth.kiosk_token_days)")
+    tki.set_defaults(func=cmd_token)
+
     b = sub.add_parser("bench", help="benchmarks, one JSON line per result")
     bsub = b.add_subparsers(dest="bench", required=True)
     bi = bsub.add_parser("ingest", help="mentions/s through enrich+store beside stock VADER")
@@ -294,10 +458,25 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("-n", type=int, default=100_000, help="mentions (default 100000)")
     bi.add_argument("--batch", type=int, default=5_000, help="batch size (default 5000)")
     bi.set_defaults(func=cmd_bench_ingest)
+    bs = bsub.add_parser("soak", help="one kiosk wall session in headless Chromium refreshing "
+                         "for N minutes; server RSS at start and end")
+    bs.add_argument("--config")
+    bs.add_argument("--minutes", type=float, default=30.0, help="duration (default 30)")
+    bs.add_argument("--warmup", type=float, default=60.0,
+                    help="seconds after the first render before the first sample (default 60)")
+    bs.add_argument("--sample-seconds", type=float, default=60.0,
+                    help="seconds between RSS samples (default 60)")
+    bs.set_defaults(func=cmd_bench_soak)
     from monitoring.bench.cli import add_commands as add_bench_commands
 
     add_bench_commands(bsub)
     return p
+
+
+def cmd_bench_soak(args: argparse.Namespace) -> int:
+    from monitoring import soak
+
+    return soak.main(args.minutes, args.config, args.warmup, args.sample_seconds)
 
 
 def main(argv: list[str] | None = None) -> int:

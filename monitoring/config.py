@@ -60,6 +60,14 @@ class AppSettings(_Model):
     speed: float = Field(1.0, gt=0.0, le=10_000.0)
     silent_after_minutes: float = Field(15.0, gt=0.0)
     max_text_chars: int = Field(4_000, ge=280, le=100_000)
+    base_url: str = "http://localhost:8501"
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"base_url {value!r} must start with http:// or https://")
+        return value.rstrip("/")
 
     @field_validator("timezone")
     @classmethod
@@ -154,16 +162,22 @@ class Contact(_Model):
     email: str | None = None
     webhook: str | None = None
     webhook_format: Literal["json", "slack", "teams"] = "json"
+    webhook_env: str | None = None
 
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
         return _ident(value, "contact id")
 
+    @field_validator("webhook_env")
+    @classmethod
+    def _webhook_env(cls, value: str | None) -> str | None:
+        return _env_name(value, "webhook_env")
+
     @model_validator(mode="after")
     def _reachable(self) -> Contact:
-        if not self.email and not self.webhook:
-            raise ValueError("a contact needs an email or a webhook")
+        if not self.email and not self.webhook and not self.webhook_env:
+            raise ValueError("a contact needs an email, a webhook or a webhook_env")
         return self
 
 
@@ -236,6 +250,64 @@ class Privacy(_Model):
     retention_days: int | None = Field(None, ge=1, le=3650)
 
 
+def _env_name(value: str | None, what: str) -> str | None:
+    if value is not None and not _ENV_NAME.match(value):
+        raise ValueError(f"{what} must name an environment variable or secret (UPPER_CASE), "
+                         "not hold a value: secrets never go in the settings file")
+    return value
+
+
+class Smtp(_Model):
+    """The SMTP server escalation e-mails are sent through (credentials by env name)."""
+
+    host: str = "localhost"
+    port: int = Field(25, ge=1, le=65_535)
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username_env: str | None = None
+    password_env: str | None = None
+    sender: str = "sentinella@localhost"
+    timeout_seconds: float = Field(10.0, gt=0, le=300)
+    ca_file: str | None = None
+
+    @field_validator("username_env", "password_env")
+    @classmethod
+    def _env(cls, value: str | None) -> str | None:
+        return _env_name(value, "smtp credentials")
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_file(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f"ca_file {value!r} is not a readable file")
+        return value
+
+
+class Notify(_Model):
+    """Delivery of the outbox: retries with exponential backoff and jitter."""
+
+    max_attempts: int = Field(8, ge=1, le=100)
+    backoff_seconds: float = Field(30.0, gt=0)
+    backoff_max_seconds: float = Field(3_600.0, gt=0)
+    jitter: float = Field(0.2, ge=0, le=1)
+    timeout_seconds: float = Field(10.0, gt=0, le=300)
+    interval_seconds: float = Field(5.0, ge=0.1, le=3_600)
+
+
+class Auth(_Model):
+    """Signed tokens (acknowledgement links, kiosk screens) and optional OIDC login."""
+
+    token_secret_env: str = "SENTINELLA_TOKEN_SECRET"
+    ack_token_hours: float = Field(24.0, gt=0, le=24 * 30)
+    kiosk_token_days: float = Field(365.0, gt=0, le=3_650)
+    oidc: bool = False
+    require_login: bool = False
+
+    @field_validator("token_secret_env")
+    @classmethod
+    def _env(cls, value: str) -> str:
+        return _env_name(value, "token_secret_env") or value
+
+
 class Settings(_Model):
     """The whole validated configuration.
 
@@ -256,6 +328,9 @@ class Settings(_Model):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     escalation: Escalation = Field(default_factory=Escalation)
     privacy: Privacy = Field(default_factory=Privacy)
+    smtp: Smtp = Field(default_factory=Smtp)
+    notify: Notify = Field(default_factory=Notify)
+    auth: Auth = Field(default_factory=Auth)
 
     @model_validator(mode="after")
     def _references(self) -> Settings:
@@ -382,3 +457,18 @@ def resolve_credentials(
             return None
         values[key] = str(value)
     return values
+
+
+def lookup_secret(name: str, secrets: Mapping[str, Any] | None = None) -> str | None:
+    """The value of a secret by name: the environment first, then ``secrets``.
+
+    Streamlit exports the root-level keys of ``secrets.toml`` as environment variables,
+    so the monitor finds them in the environment as well.
+
+    >>> lookup_secret("NO_SUCH_VAR_XYZ") is None
+    True
+    """
+    value = os.environ.get(name)
+    if not value and secrets is not None:
+        value = secrets.get(name)
+    return str(value) if value else None

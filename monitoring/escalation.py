@@ -55,6 +55,7 @@ from monitoring.store import Store, naive_utc
 __all__ = [
     "EscalationTarget",
     "alert_context",
+    "context_message",
     "default_message",
     "escalate_alert",
     "notify_level",
@@ -133,7 +134,8 @@ def resolve_target(settings: Settings, target: str) -> EscalationTarget:
 
 def channels_of(contact: Contact) -> list[str]:
     """The channels a contact is reached on (``email``, ``webhook``)."""
-    return [name for name, value in (("email", contact.email), ("webhook", contact.webhook))
+    return [name for name, value in (("email", contact.email),
+                                     ("webhook", contact.webhook or contact.webhook_env))
             if value]
 
 
@@ -171,7 +173,11 @@ def alert_context(cur: duckdb.DuckDBPyConnection, alert_id: int) -> dict[str, An
 
 def default_message(store: Store, settings: Settings, alert_id: int, tr: Translator) -> str:
     """The message prefilled in the escalation dialog, in the operator's language."""
-    ctx = alert_context(store.reader(), alert_id)
+    return context_message(alert_context(store.reader(), alert_id), settings, tr)
+
+
+def context_message(ctx: dict[str, Any], settings: Settings, tr: Translator) -> str:
+    """The escalation message of an :func:`alert_context` (also used by automatic rules)."""
     try:
         stream = settings.stream(ctx["stream"]).name
     except KeyError:

@@ -223,6 +223,15 @@ MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (stream, bin_start)
     );
     """,
+    # Sources: rate-limit waits, backoff after failures, paid read budgets, last item seen.
+    11: """
+    ALTER TABLE source_health ADD COLUMN rate_limited_until TIMESTAMP;
+    ALTER TABLE source_health ADD COLUMN next_attempt_at TIMESTAMP;
+    ALTER TABLE source_health ADD COLUMN consecutive_failures INTEGER DEFAULT 0;
+    ALTER TABLE source_health ADD COLUMN budget_used BIGINT;
+    ALTER TABLE source_health ADD COLUMN budget_limit BIGINT;
+    ALTER TABLE source_health ADD COLUMN last_item_at TIMESTAMP;
+    """,
 }
 #: Version of a fully migrated database.
 SCHEMA_VERSION = max(MIGRATIONS)
@@ -298,6 +307,21 @@ ON CONFLICT (source) DO UPDATE SET state = excluded.state, last_attempt = exclud
 """
 SQL_SOURCE_HEALTH = """
 SELECT source, state, last_success, last_attempt, last_error, last_error_at, items_fetched, detail
+FROM source_health ORDER BY source
+"""
+#: Source status after a fetch (migration 11); NULL budget/last item keep the stored ones.
+SQL_HEALTH_STATUS = """
+UPDATE source_health SET rate_limited_until = ?, next_attempt_at = ?, consecutive_failures = ?,
+    budget_used = coalesce(?, budget_used), budget_limit = coalesce(?, budget_limit),
+    last_item_at = CASE WHEN last_item_at IS NULL OR ? > last_item_at THEN coalesce(?, last_item_at)
+                        ELSE last_item_at END
+WHERE source = ?
+"""
+SQL_HEALTH_FAILURES = "SELECT coalesce(consecutive_failures, 0) FROM source_health WHERE source = ?"
+SQL_SOURCE_STATUS = """
+SELECT source, state, last_success, last_attempt, last_error, last_error_at, items_fetched, detail,
+       rate_limited_until, next_attempt_at, consecutive_failures, budget_used, budget_limit,
+       last_item_at
 FROM source_health ORDER BY source
 """
 SQL_BIN_STATS = """
@@ -562,6 +586,28 @@ class Store:
 
     def source_health(self) -> pd.DataFrame:
         return self.reader().execute(SQL_SOURCE_HEALTH).df()
+
+    def record_status(self, source: str, *, rate_limited_until: datetime | None = None,
+                      next_attempt_at: datetime | None = None, failures: int = 0,
+                      budget: tuple[int, int] | None = None,
+                      last_item_at: datetime | None = None) -> None:
+        """Store the collection status of ``source`` (after ``record_success/failure``)."""
+        used, limit = budget if budget else (None, None)
+        last = naive_utc(last_item_at) if last_item_at else None
+        with self.transaction() as cur:
+            cur.execute(SQL_HEALTH_STATUS, [
+                naive_utc(rate_limited_until) if rate_limited_until else None,
+                naive_utc(next_attempt_at) if next_attempt_at else None,
+                failures, used, limit, last, last, source])
+
+    def consecutive_failures(self, source: str) -> int:
+        """Failed fetches of ``source`` since its last success."""
+        rows = self.reader().execute(SQL_HEALTH_FAILURES, [source]).fetchall()
+        return int(rows[0][0]) if rows else 0
+
+    def source_status(self) -> pd.DataFrame:
+        """``source_health`` with the collection status columns (settings page)."""
+        return self.reader().execute(SQL_SOURCE_STATUS).df()
 
     # ------------------------------------------------------------------ detection inputs
     def bin_stats(self, stream: str, start: datetime, end: datetime) -> BinStats:

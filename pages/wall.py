@@ -1,69 +1,74 @@
-"""The wall: live volume, negative share, open alerts, latest mentions (first cut)."""
+"""The wall: live volume against the expected band, alerts, queues, terms, sources.
+
+``?kiosk=1`` shows it for an unattended screen (no menus, nothing to click, big type).
+The panels refresh in a fragment every ``app.refresh_seconds``; their data is one
+:class:`monitoring.wall.WallSnapshot`, shared by every session watching the same stream.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from monitoring.enrich.pii import mask_pii
-from monitoring.store import SQL_BINS_RANGE, SQL_LATEST_MENTIONS, SQL_OPEN_ALERTS, naive_utc
+from monitoring.ui import components as ui
+from monitoring.ui.charts import negative_share_figure, volume_figure
 from monitoring.ui.runtime import get_monitor
+from monitoring.ui.session import language, translator
 
-monitor = get_monitor()
-settings = monitor.settings
+settings = get_monitor().settings
+kiosk = st.query_params.get("kiosk") == "1"
 streams = {s.id: s.name for s in settings.streams}
-stream = st.selectbox("Stream", list(streams), format_func=streams.get, label_visibility="collapsed")
-
-
-@st.cache_data(ttl=2, show_spinner=False)
-def wall_data(stream: str, now_key: str) -> dict[str, pd.DataFrame]:
-    now = monitor.clock.now()
-    cur = monitor.store.reader()
-    start = naive_utc(now - timedelta(hours=6))
-    return {
-        "bins": cur.execute(SQL_BINS_RANGE, [stream, start, naive_utc(now)]).df(),
-        "latest": cur.execute(SQL_LATEST_MENTIONS, [stream, start, 12]).df(),
-        "alerts": cur.execute(SQL_OPEN_ALERTS).df(),
-    }
+departments = {d.id: d.name.get(language(), d.id) for d in settings.departments}
+ui.kiosk_style(kiosk)
+tr = translator()
+if kiosk:
+    stream = st.query_params.get("stream") if st.query_params.get("stream") in streams \
+        else next(iter(streams))
+else:
+    stream = st.selectbox(tr("wall.stream"), list(streams), format_func=streams.get,
+                          key="wall_stream")
+chart_config = {"displayModeBar": False, "staticPlot": kiosk}
+big = 18 if kiosk else 14
 
 
 @st.fragment(run_every=settings.app.refresh_seconds)
 def live() -> None:
-    now = monitor.clock.now()
-    data = wall_data(stream, now.strftime("%Y%m%d%H%M%S"))
-    bins, latest, alerts = data["bins"], data["latest"], data["alerts"]
+    snap = ui.shared_snapshot(stream)
     st.markdown(f"### {settings.app.title} — {streams[stream]} · "
-                f"{now.astimezone().strftime('%d/%m %H:%M')} UTC")
-    last = bins.tail(15)
-    rate = float(last["n"].mean()) if len(last) else 0.0
-    neg = float(last["n_negative"].sum() / max(last["n"].sum(), 1)) if len(last) else 0.0
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Menzioni/min (15')", f"{rate:.1f}")
-    c2.metric("Quota negativa (15')", f"{neg:.0%}")
-    c3.metric("Alert aperti", len(alerts))
-    left, right = st.columns([3, 2])
+                f"{tr('wall.updated', time=tr.time(snap.now))}")
+    if snap.crisis:
+        ui.crisis_banner(snap, tr, streams)
+    expected = snap.expected_rate
+    waiting = int(snap.queues["waiting"].sum()) if len(snap.queues) else 0
+    late = int(snap.queues["breached"].sum()) if len(snap.queues) else 0
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.metric(tr("wall.rate"), tr.number(snap.rate, 1),
+              None if expected is None else tr("wall.rate_expected",
+                                                expected=tr.number(expected, 1)),
+              delta_color="off", delta_arrow="off", border=True)
+    c2.metric(tr("wall.negative"), tr.percent(snap.negative_share), border=True)
+    c3.metric(tr("wall.open_alerts"), tr.number(len(snap.alerts)), border=True)
+    c4.metric(tr("wall.waiting"), tr.number(waiting), border=True)
+    c5.metric(tr("wall.breaches"), tr.number(late), border=True)
+    left, right = st.columns([5, 2])
     with left:
-        fig = go.Figure()
-        fig.add_scatter(x=bins["bin_start"], y=bins["n"], name="mentions/min", mode="lines")
-        share = bins["n_negative"] / bins["n"].clip(lower=1)
-        fig.add_scatter(x=bins["bin_start"], y=share, name="negative share", yaxis="y2",
-                        mode="lines", line={"dash": "dot"})
-        fig.update_layout(template="plotly_dark", height=380, margin={"l": 10, "r": 10, "t": 10},
-                          yaxis2={"overlaying": "y", "side": "right", "range": [0, 1]},
-                          legend={"orientation": "h"})
-        st.plotly_chart(fig, width="stretch")
+        st.plotly_chart(volume_figure(snap.volume, snap.markers, tr, height=310, font_size=big,
+                                      critical=snap.critical_severity),
+                        width="stretch", config=chart_config, key="wall_volume")
+        st.plotly_chart(negative_share_figure(snap.volume, tr, height=140, font_size=big),
+                        width="stretch", config=chart_config, key="wall_negative")
     with right:
-        for a in alerts.head(5).itertuples():
-            st.error(f"**{a.kind.replace('_', ' ').upper()}** · {a.stream} · severity "
-                     f"{a.severity} · since {a.first_bin:%H:%M}", icon="🚨")
-        if alerts.empty:
-            st.success("Nessun alert aperto / no open alerts")
-    shown = latest.assign(text=latest["text"].map(lambda t: mask_pii(t or "")[:280]))
-    st.dataframe(shown[["ts", "author", "text", "sentiment_label", "category", "priority"]],
-                 hide_index=True, width="stretch")
+        ui.alert_cards(snap, tr, streams, limit=3 if snap.crisis else 4)
+    q, t, m, s = st.columns([3, 2, 5, 2])
+    with q:
+        ui.queues_panel(snap.queues, tr, departments)
+    with t:
+        ui.terms_panel(snap.terms, tr)
+    with m:
+        ui.mentions_panel(snap.mentions, tr, limit=3 if kiosk else 6,
+                          chars=150 if kiosk else 320)
+    with s:
+        ui.sources_panel(snap.sources, tr)
+        ui.failed_panel(snap.failed, tr)
 
 
 live()

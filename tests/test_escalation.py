@@ -4,6 +4,7 @@ import json
 from datetime import datetime
 
 import pytest
+from loopback import open_alert
 
 from monitoring.actions import ActionError
 from monitoring.auth import PermissionDenied, User
@@ -17,17 +18,7 @@ SETTINGS = load_settings()
 
 
 def _alert(store, state="open") -> int:
-    expl = json.dumps({"top_terms": ["vessani", "boicotta"], "negative_share": 0.71,
-                       "sample_ids": ["demo:1"]})
-    store.reader().execute(
-        "INSERT INTO mentions (source, source_id, stream, ts, author, text, batch_id, "
-        "ingested_at) VALUES ('demo', '1', 'lumea', ?, '@x', 'Vergogna! chiamatemi al "
-        "+39 333 123 4567', 0, ?)", [T0, T0])
-    return store.reader().execute(
-        "INSERT INTO alerts (stream, kind, state, severity, score, opened_at, first_bin, "
-        "last_bin, updated_at, observed, expected, explanation) VALUES ('lumea', "
-        "'reputation_crisis', ?, 8, 9.0, ?, ?, ?, ?, 40, 6.5, ?) RETURNING id",
-        [state, T0, T0, T0, T0, expl]).fetchall()[0][0]
+    return open_alert(store, T0, severity=8, state=state)
 
 
 @pytest.mark.parametrize(("target", "contacts", "deadline"), [

@@ -44,6 +44,15 @@ class FetchResult:
         True when a finite source (file, replay) has nothing more to give.
     progress : tuple[int, int] | None
         ``(done, total)`` for finite sources, for progress bars.
+    state : str
+        Health state after this fetch: ``"ok"``, or ``"rate_limited"`` /
+        ``"budget_exhausted"`` when the source stopped early but keeps what it got.
+    retry_after : float | None
+        Seconds to wait before the next fetch (rate limit, exhausted budget).
+    detail : str
+        Human-readable note for the health indicator (never a credential).
+    budget : tuple[int, int] | None
+        ``(used, limit)`` of a paid read budget in the current period.
 
     Examples
     --------
@@ -56,6 +65,10 @@ class FetchResult:
     rejected: list[Rejected] = field(default_factory=list)
     exhausted: bool = False
     progress: tuple[int, int] | None = None
+    state: str = "ok"
+    retry_after: float | None = None
+    detail: str = ""
+    budget: tuple[int, int] | None = None
 
 
 class SourceError(Exception):

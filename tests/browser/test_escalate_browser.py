@@ -1,0 +1,59 @@
+"""Escalating an alert end to end: real server, real Chromium, then the rows in DuckDB."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from monitoring.store import Store
+from tests.browser.conftest import start_dashboard, stop_dashboard
+
+
+@pytest.mark.timeout(1200)
+def test_escalate_from_the_alerts_page(browser, tmp_path_factory, screenshots):
+    dash = start_dashboard(tmp_path_factory.mktemp("escalate"),
+                           env={"SENTINELLA_INSECURE_AUTOLOGIN": "anna:operator"})
+    try:
+        context = browser.new_context(viewport={"width": 1920, "height": 1080},
+                                      locale="it-IT", timezone_id="Europe/Rome")
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        deadline = time.monotonic() + 720
+        while True:  # the demo opens its alerts once the backfill has caught up
+            page.goto(dash.page_url("alerts"))
+            page.get_by_role("heading", name="Alert").first.wait_for()
+            page.wait_for_timeout(2_000)
+            if page.get_by_text("Prendi in carico").count():
+                break
+            if time.monotonic() > deadline:
+                page.screenshot(path=str(screenshots / "alerts-timeout.png"))
+                raise AssertionError(dash.log.read_text()[-2000:])
+            page.wait_for_timeout(8_000)
+        page.locator('[data-testid="stExpander"] summary', has_text="Escala").click()
+        message = page.get_by_label("Messaggio")
+        message.wait_for()
+        assert "Serve una decisione" in message.input_value()
+        page.screenshot(path=str(screenshots / "alerts.png"), full_page=True)
+        page.get_by_role("button", name="Conferma escalation").click()
+        page.get_by_text("Escalation inviata").wait_for()
+        context.close()
+    finally:
+        stop_dashboard(dash)
+    store = Store(dash.db, read_only=True)
+    try:
+        escalations = store.reader().execute(
+            "SELECT e.id, e.alert_id, e.target, e.created_by, a.state FROM escalations e "
+            "JOIN alerts a ON a.id = e.alert_id WHERE e.created_by = 'anna'").fetchall()
+        assert len(escalations) == 1
+        esc_id, alert_id, target, _, state = escalations[0]
+        assert (target, state) == ("ladder:crisis", "escalated")
+        outbox = store.reader().execute(
+            "SELECT channel, target, idempotency_key FROM outbox WHERE escalation_id = ?",
+            [esc_id]).fetchall()
+        assert outbox == [("email", "comms-director", f"esc-{esc_id}-email")]
+        audit = store.reader().execute(
+            "SELECT actor, action FROM audit_log WHERE target_id = ?", [str(alert_id)]).fetchall()
+        assert ("anna", "alert.escalate") in audit
+    finally:
+        store.close()

@@ -8,7 +8,8 @@ Right after a bin boundary the benchmark injects a burst and times, from the mom
 first burst mention is posted:
 
 1. ``stored``: the mention is in the ``mentions`` table;
-2. ``alert``: a new alert row for the stream exists;
+2. ``alert``: an alert row of the stream covers the burst's bin (a new one, or one
+   already open, e.g. after an unrelated blip, updated with that bin);
 3. ``wall``: the wall's data query returns it (``monitoring.wall.wall_snapshot`` when
    present, otherwise the open-alerts query ``pages/wall.py`` on main issues).
 
@@ -38,11 +39,11 @@ from monitoring.config import Settings, SourceConfig
 from monitoring.models import Mention
 from monitoring.monitor import Clock, Monitor
 from monitoring.sources.base import FetchResult
-from monitoring.store import SQL_OPEN_ALERTS, Store
+from monitoring.store import SQL_OPEN_ALERTS, Store, naive_utc
 
 SQL_MENTION_STORED = "SELECT count(*) FROM mentions WHERE source = ? AND source_id = ?"
-SQL_MAX_ALERT = "SELECT coalesce(max(id), 0) FROM alerts"
-SQL_NEW_ALERT = "SELECT min(id) FROM alerts WHERE stream = ? AND id > ?"
+#: An alert (opened, or already open and updated) that covers the burst's bin.
+SQL_BURST_ALERT = "SELECT min(id) FROM alerts WHERE stream = ? AND last_bin >= ?"
 
 BASELINE_TEXTS = (
     "info sulla bolletta di marzo @{s}", "what are the opening hours of the shop? @{s}",
@@ -189,9 +190,10 @@ def _measure(settings: Settings, store: Store, reporter: Reporter, stream: str, 
         now = clock.now()
         boundary = datetime.fromtimestamp((now.timestamp() // width + 1) * width, tz=UTC)
         time.sleep((boundary - now).total_seconds() / speed + 0.2)
-        before = int(reader.execute(SQL_MAX_ALERT).fetchall()[0][0])
         t0 = time.monotonic()
         first = source.burst(burst)
+        burst_bin = naive_utc(datetime.fromtimestamp(
+            first.ts.timestamp() // width * width, tz=UTC))
         hops: dict[str, float] = {}
         alert_id = None
         while "wall" not in hops:
@@ -201,7 +203,7 @@ def _measure(settings: Settings, store: Store, reporter: Reporter, stream: str, 
                     SQL_MENTION_STORED, ["bench", first.source_id]).fetchall()[0][0]:
                 hops["stored"] = t
             if alert_id is None:
-                alert_id = reader.execute(SQL_NEW_ALERT, [stream, before]).fetchall()[0][0]
+                alert_id = reader.execute(SQL_BURST_ALERT, [stream, burst_bin]).fetchall()[0][0]
                 if alert_id is not None:
                     hops["alert"] = time.monotonic() - t0
             if alert_id is not None and wall_has_alert(store, settings, stream, clock.now(),

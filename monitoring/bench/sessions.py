@@ -36,13 +36,11 @@ from typing import Any
 from monitoring.bench import Reporter, percentile
 from monitoring.bench.synth import SynthSpec, generate, minute_floor, stream_ids
 from monitoring.config import load_settings
+from monitoring.soak import CHROMIUM_FLAGS
 from monitoring.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("SENTINELLA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--disable-dev-shm-usage"]
 #: Target of the issue: 10 sessions at a 5 s refresh use at most half a core.
 TARGET_CPU_SHARE = 0.5
 
@@ -152,11 +150,7 @@ def run(reporter: Reporter, sessions: int, minutes: float, refresh: float, menti
                              if start >= mark]
                 browser.close()
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            _stop(server)
     cpu = _share(cpu0, cpu1, elapsed)
     common = {"sessions": sessions, "refresh_s": refresh, "minutes": minutes,
               "mentions": mentions}
@@ -179,6 +173,14 @@ def run(reporter: Reporter, sessions: int, minutes: float, refresh: float, menti
                   start_mb=round(rss0 / 2**20, 1),
                   growth=round(rss1 / rss0 - 1.0, 4) if rss0 else 0.0)
     return 0
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def _open_pages(browser: Any, port: int, count: int) -> list[Any]:

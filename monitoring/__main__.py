@@ -614,6 +614,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "or folders of them")
     bv.add_argument("--repeat", type=int, default=3, help="timing runs; medians printed")
     bv.set_defaults(func=cmd_bench_vader_exact)
+    from monitoring.bench.cli import add_commands as add_bench_commands
+
+    add_bench_commands(bsub)
     return p
 
 

@@ -289,7 +289,7 @@ SELECT m.source, m.source_id, m.stream, coalesce(m.department, ''), 'open', m.ts
        m.priority, s.first_response_due, s.resolution_due, ?
 FROM mentions m JOIN staged s ON m.source = s.source AND m.source_id = s.source_id
 WHERE m.batch_id = ? AND m.category = 'request'
-ON CONFLICT DO NOTHING
+ON CONFLICT (source, source_id) DO NOTHING
 """
 SQL_UPSERT_CURSOR = """
 INSERT INTO cursors VALUES (?, ?, ?)

@@ -55,3 +55,23 @@ def test_second_writer_gets_clear_error(tmp_path):
             Store(db)
     finally:
         holder.kill()
+
+
+@pytest.mark.parametrize("batches", [
+    [range(5)],
+    [range(5), range(3, 8)],
+    [range(4), range(4, 9), range(9)],
+])
+def test_each_request_opens_one_ticket_across_batches(fresh_db, batches):
+    # The tickets insert names its conflict target (source, source_id): the table has two
+    # unique indexes and a bare ON CONFLICT slowed every ingest as the table grew.
+    enr = Enricher(SETTINGS)
+    due = datetime(2026, 1, 1, 12)
+    for i, ids in enumerate(batches):
+        frame = enr.enrich(_mentions(ids)).assign(category="request", first_response_due=due,
+                                                  resolution_due=due)
+        fresh_db.ingest("src", frame, f"c{i}")
+    distinct = len(set().union(*map(set, batches)))
+    rows = fresh_db.reader().execute(
+        "SELECT count(*), count(DISTINCT source_id) FROM tickets").fetchall()[0]
+    assert rows == (distinct, distinct)

@@ -62,16 +62,18 @@ class ReplaySource:
         self.columns = dict(columns or DEFAULT_COLUMNS)
         self.batch = batch
         self.fmt = fmt or ("jsonl" if self.path.suffix.lower() in (".jsonl", ".ndjson") else "csv")
-        self._rows: list[tuple[dict[str, Any] | None, str]] | None = None
+        self._rows: list[tuple[dict[str, Any] | None, str] | str] | None = None
 
-    def _load(self) -> list[tuple[dict[str, Any] | None, str]]:
+    def _load(self) -> list[tuple[dict[str, Any] | None, str] | str]:
+        # JSONL lines stay text until their batch is fetched: a parsed dict per row would
+        # take several times the memory (about 1 GB for a million short mentions).
         if self._rows is None:
             try:
                 with self.path.open(encoding="utf-8", errors="replace", newline="") as fh:
                     if self.fmt == "csv":
                         self._rows = [(dict(r), "") for r in csv.DictReader(fh)]
                     else:
-                        self._rows = [_json_line(line) for line in fh if line.strip()]
+                        self._rows = [line for line in fh if line.strip()]
             except OSError as exc:
                 raise SourceError(f"cannot read {self.path}: {exc}") from None
         return self._rows
@@ -86,7 +88,8 @@ class ReplaySource:
         mentions: list[Mention] = []
         rejected: list[Rejected] = []
         for i in range(start, end):
-            row, error = rows[i]
+            item = rows[i]
+            row, error = _json_line(item) if isinstance(item, str) else item
             try:
                 if row is None:
                     raise ValueError(error)

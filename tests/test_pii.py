@@ -129,6 +129,7 @@ EMAILS = [
     ("scrivetemi a mario.rossi@example.it", "mario.rossi@example.it"),
     ("my email is jane_doe+care@mail.example.co.uk.", "jane_doe+care@mail.example.co.uk"),
     ("CONTACT: A.B-C@EXAMPLE.COM", "A.B-C@EXAMPLE.COM"),
+    ("glued to a digit: mario.rossi@example.com0", "mario.rossi@example.com"),
 ]
 
 

@@ -61,6 +61,10 @@ class AppSettings(_Model):
     silent_after_minutes: float = Field(15.0, gt=0.0)
     max_text_chars: int = Field(4_000, ge=280, le=100_000)
     base_url: str = "http://localhost:8501"
+    #: A request older than this when it is collected (a backfill, an old export) is
+    #: stored and counted but opens no ticket: nobody can answer it in time any more.
+    #: None: every request opens a ticket.
+    ticket_max_age_hours: float | None = Field(None, gt=0.0)
 
     @field_validator("base_url")
     @classmethod

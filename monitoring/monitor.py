@@ -342,6 +342,10 @@ class Monitor:
         future = [m for m in result.mentions if m.ts > limit]
         mentions = [m for m in result.mentions if m.ts <= limit] if future else result.mentions
         frame = self.ticket_due.add_columns(self.enricher.enrich(mentions))
+        max_age = self.settings.app.ticket_max_age_hours
+        if max_age is not None and len(frame):  # history opens no ticket
+            old = pd.to_datetime(frame["ts"]) < naive_utc(now - timedelta(hours=max_age))
+            frame.loc[old, ["first_response_due", "resolution_due"]] = pd.NaT
         rejected = [(r.payload, r.reason) for r in result.rejected] + [
             (m.raw or json.dumps({"id": m.source_id, "ts": m.ts.isoformat()}),
              f"timestamp in the future ({m.ts.isoformat()})") for m in future]

@@ -288,7 +288,7 @@ INSERT INTO tickets (source, source_id, stream, department, state, created_at, a
 SELECT m.source, m.source_id, m.stream, coalesce(m.department, ''), 'open', m.ts, m.author,
        m.priority, s.first_response_due, s.resolution_due, ?
 FROM mentions m JOIN staged s ON m.source = s.source AND m.source_id = s.source_id
-WHERE m.batch_id = ? AND m.category = 'request'
+WHERE m.batch_id = ? AND m.category = 'request' AND s.first_response_due IS NOT NULL
 ON CONFLICT (source, source_id) DO NOTHING
 """
 SQL_UPSERT_CURSOR = """

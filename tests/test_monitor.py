@@ -49,3 +49,22 @@ def test_cooldown_keeps_a_closed_kind_from_reopening_at_once():
     assert "service_incident" not in det.open_kinds and det.cooling["service_incident"] == 10
     t += timedelta(minutes=1)
     assert det.step(spike.replace(bin_start=t)) == []
+
+
+def test_old_requests_open_no_ticket_when_a_maximum_age_is_set(tmp_path):
+    from monitoring.models import Mention
+    from monitoring.sources.base import FetchResult
+
+    base = load_settings()
+    settings = base.model_copy(update={"app": base.app.model_copy(
+        update={"ticket_max_age_hours": 3})})
+    store = Store(tmp_path / "m.duckdb")
+    monitor = Monitor(settings, store, clock=Clock(speed=1, start=START))
+    text = "@LumeaEnergia la bolletta di marzo è sbagliata, mi aiutate? Ho pagato due volte"
+    old = Mention("demo", "old", "lumea", START - timedelta(hours=5), "@anna", text)
+    new = Mention("demo", "new", "lumea", START - timedelta(minutes=5), "@bruno", text)
+    monitor.store_fetch("demo", FetchResult([old, new], "c1"), START)
+    cur = store.reader()
+    assert cur.execute("SELECT count(*) FROM mentions WHERE category = 'request'"
+                       ).fetchone()[0] == 2
+    assert [r[0] for r in cur.execute("SELECT source_id FROM tickets").fetchall()] == ["new"]

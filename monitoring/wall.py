@@ -84,7 +84,10 @@ FROM (
     FROM bins WHERE stream = ? AND bin_start >= ? AND bin_start < ?
     GROUP BY bin_start
 ) b
-LEFT JOIN bin_band band ON band.stream = ? AND band.bin_start = b.bin_start
+LEFT JOIN (
+    SELECT bin_start, expected, low, high FROM bin_band
+    WHERE stream = ? AND bin_start >= ? AND bin_start < ?
+) band ON band.bin_start = b.bin_start
 ORDER BY b.bin_start
 """
 SQL_WALL_MARKERS = """
@@ -239,7 +242,7 @@ def _explanation(raw: object) -> dict:
 def volume_series(cur: duckdb.DuckDBPyConnection, stream: str, start: datetime,
                   end: datetime) -> pd.DataFrame:
     """Mentions per bin with negatives, requests, polemic and the expected band."""
-    return cur.execute(SQL_WALL_VOLUME, [stream, start, end, stream]).df()
+    return cur.execute(SQL_WALL_VOLUME, [stream, start, end, stream, start, end]).df()
 
 
 def alert_markers(cur: duckdb.DuckDBPyConnection, stream: str, start: datetime,

@@ -13,6 +13,7 @@ from monitoring.ui import components as ui
 from monitoring.ui.charts import negative_share_figure, volume_figure
 from monitoring.ui.runtime import get_monitor
 from monitoring.ui.session import language, require_page, translator
+from monitoring.ui.store_status import store_paused_banner
 
 require_page("viewer")
 settings = get_monitor().settings
@@ -34,6 +35,7 @@ big = 18 if kiosk else 14
 @st.fragment(run_every=settings.app.refresh_seconds)
 def live() -> None:
     snap = ui.shared_snapshot(stream)
+    store_paused_banner(get_monitor().status(), tr)
     st.markdown(f"### {settings.app.title} — {streams[stream]} · "
                 f"{tr('wall.updated', time=tr.time(snap.now))}")
     if snap.crisis:

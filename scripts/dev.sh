@@ -16,6 +16,22 @@ fi
 case "${1:-}" in
   run)
     shift
+    # Acknowledgement links are signed; a local demo without a configured secret gets a
+    # fresh one per start (links of an earlier start stop working, as they should).
+    if [ -z "${SENTINELLA_TOKEN_SECRET:-}" ]; then
+      SENTINELLA_TOKEN_SECRET=$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24))')
+      export SENTINELLA_TOKEN_SECRET
+    fi
+    # First start of the demo: create its accounts (admin, anna, wall) and keep their
+    # one-time passwords in data/demo-accounts.txt (git-ignored, readable by you only).
+    if [ -z "${SENTINELLA_CONFIG:-}" ] && [ ! -s data/demo-accounts.txt ]; then
+      if .venv/bin/python -m monitoring user demo > data/demo-accounts.tmp 2>/dev/null; then
+        mv data/demo-accounts.tmp data/demo-accounts.txt && chmod 600 data/demo-accounts.txt
+        echo "Demo accounts (also in data/demo-accounts.txt):"; cat data/demo-accounts.txt
+      else
+        rm -f data/demo-accounts.tmp
+      fi
+    fi
     exec .venv/bin/streamlit run app.py --server.headless true "$@"
     ;;
   test)

@@ -2,8 +2,9 @@
 
 The ``dashboard`` fixture starts ``streamlit run app.py`` once per test session on a free
 port, on a fresh DuckDB file and on a demo configuration whose scripted cycle started
-100 minutes ago (``lead_minutes``), so that the polemic of the demo is under way when
-the first page loads.  ``browser`` launches ``/usr/bin/chromium`` (``apt-get install
+45 minutes ago (``lead_minutes``), so that the demo's blackout (a critical service
+incident) is under way when the first page loads; other servers start 100 minutes into
+the cycle, in the polemic.  ``browser`` launches ``/usr/bin/chromium`` (``apt-get install
 chromium``; the README's test command installs it) with the flags this machine's closed
 network needs.  Screenshots go to ``$SENTINELLA_SCREENSHOTS`` when set (the README's
 pictures are made that way), else to a temporary directory.
@@ -37,10 +38,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def demo_config(tmp: Path, **app: object) -> Path:
+def demo_config(tmp: Path, lead_minutes: int = 100, **app: object) -> Path:
     """The demo settings with a short backfill, a past cycle start and fast refresh."""
     text = (ROOT / "data" / "demo.toml").read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^backfill_days = .*$", "backfill_days = 2\nlead_minutes = 100", text)
+    text = re.sub(r"(?m)^backfill_days = .*$",
+                  f"backfill_days = 2\nlead_minutes = {lead_minutes}", text)
     text = re.sub(r"(?m)^speed = .*$", f"speed = {app.get('speed', 1)}", text)
     text = re.sub(r"(?m)^refresh_seconds = .*$",
                   f"refresh_seconds = {app.get('refresh_seconds', 2)}", text)
@@ -61,9 +63,10 @@ class Dashboard:
         return f"{self.url}/{path}" + (f"?{q}" if q else "")
 
 
-def start_dashboard(tmp: Path, env: dict[str, str] | None = None) -> Dashboard:
+def start_dashboard(tmp: Path, env: dict[str, str] | None = None,
+                    lead_minutes: int = 100) -> Dashboard:
     port = free_port()
-    config = demo_config(tmp)
+    config = demo_config(tmp, lead_minutes)
     db = tmp / "wall.duckdb"
     log = tmp / "streamlit.log"
     full_env = dict(os.environ, SENTINELLA_CONFIG=str(config), SENTINELLA_DB=str(db),
@@ -98,7 +101,7 @@ def stop_dashboard(dash: Dashboard) -> None:
 
 @pytest.fixture(scope="session")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
-    dash = start_dashboard(tmp_path_factory.mktemp("dashboard"))
+    dash = start_dashboard(tmp_path_factory.mktemp("dashboard"), lead_minutes=45)
     yield dash
     stop_dashboard(dash)
 

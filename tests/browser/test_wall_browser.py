@@ -27,7 +27,7 @@ def wait_for_text(page, dash: Dashboard, text: str, seconds: float) -> None:
 def test_kiosk_wall_with_demo_crisis(dashboard, page, screenshots):
     page.goto(dashboard.page_url(kiosk="1"))
     page.wait_for_selector(".js-plotly-plot")
-    # the demo's polemic is under way: wait for the critical alert's takeover
+    # the demo's blackout is under way: wait for the critical incident's takeover
     wait_for_text(page, dashboard, "CRISI IN CORSO", 720)
     page.wait_for_timeout(3_000)
     for selector in KIOSK_HIDDEN:

@@ -32,7 +32,6 @@ __all__ = [
     "SENSITIVITY_THRESHOLDS",
     "EpisodeCalibrator",
     "EpisodeGate",
-    "TailCalibrator",
     "is_anomalous",
     "nb_surprise",
     "poisson_surprise",
@@ -122,106 +121,11 @@ def nb_surprise(x: float, mean: float, alpha: float, cap: float = MAX_SURPRISE) 
     return surprise(float(special.betainc(k, r, mean / (r + mean))), cap)
 
 
-class TailCalibrator:
-    """Recalibrate a model's surprise on the stream's own tail (peaks over threshold).
-
-    Real streams are burstier than any simple count model, so a model surprise of 4
-    happens far more often than once in 10,000 bins.  Following extreme-value theory
-    (peaks over threshold, as in the SPOT detector), the model surprises ``s`` above a
-    level ``u`` are taken as exponentially distributed excesses: the calibrated tail
-    probability is ``P(S >= u) * exp(-(s - u) / sigma)``, with the exceedance rate and
-    the mean excess ``sigma`` learned online as discounted averages.  The priors are
-    those of a perfectly calibrated model (``P(S >= u) = 10**-u`` and a mean excess of
-    ``1 / ln 10``), so with little data the model's own surprise is returned.
-
-    Parameters
-    ----------
-    level : float
-        Model surprise above which excesses are modelled.
-    halflife : float
-        Half-life of the estimates, in updates.
-    prior_updates : float
-        Weight of the prior exceedance rate, in updates.
-    prior_excesses : float
-        Weight of the prior mean excess, in exceedances.
-
-    Examples
-    --------
-    >>> cal = TailCalibrator(level=2.0, halflife=10_000, prior_updates=100)
-    >>> round(cal.calibrate(5.0), 3)   # no data yet: the model is trusted
-    5.0
-    >>> for i in range(5000):          # a stream where surprises of 2..6 are common
-    ...     cal.update(2.0 + (i % 50) / 10 if i % 10 == 0 else 0.5)
-    >>> cal.calibrate(5.0) < 3.0, cal.calibrate(120.0) >= 20.0
-    (True, True)
-    """
-
-    def __init__(
-        self,
-        level: float = 2.0,
-        halflife: float = 7 * 288,
-        prior_updates: float = 288,
-        prior_excesses: float = 5.0,
-        censor: float = SENSITIVITY_THRESHOLDS["normal"],
-    ) -> None:
-        self.level = level
-        self.halflife = halflife
-        self.prior_updates = prior_updates
-        self.prior_excesses = prior_excesses
-        self.censor = censor
-        self._decay = 0.5 ** (1.0 / halflife)
-        self._n = 0.0  # updates
-        self._n_exc = 0.0  # exceedances of ``level``
-        self._n_obs = 0.0  # exceedances whose excess was observed (not censored)
-        self._excess = 0.0  # sum of (censored) excesses
-
-    def _rate_and_scale(self) -> tuple[float, float]:
-        rate = (self._n_exc + self.prior_updates * 10.0**-self.level) / (
-            self._n + self.prior_updates
-        )
-        sigma = (self._excess + self.prior_excesses / math.log(10.0)) / (
-            self._n_obs + self.prior_excesses
-        )
-        return rate, sigma
-
-    def calibrate(self, raw: float, cap: float = MAX_SURPRISE) -> float:
-        """Return the calibrated surprise of a model surprise ``raw``."""
-        rate, sigma = self._rate_and_scale()
-        at_level = -math.log10(rate)
-        if raw < self.level:
-            return raw * at_level / self.level
-        return min(cap, at_level + (raw - self.level) / (sigma * math.log(10.0)))
-
-    def update(self, raw: float, weight: float = 1.0) -> None:
-        """Learn one model surprise (``weight < 1`` for bins kept out of the baseline).
-
-        Excesses beyond the one that calibrates to ``censor`` are right-censored there
-        (the exponential's censored maximum-likelihood estimate), so a crisis of huge
-        surprises does not teach the calibrator that huge surprises are normal.
-        """
-        d = self._decay
-        rate, sigma = self._rate_and_scale()
-        self._n = d * self._n + weight
-        self._n_exc *= d
-        self._n_obs *= d
-        self._excess *= d
-        if raw < self.level:
-            return
-        self._n_exc += weight
-        limit = max(0.0, (self.censor + math.log10(rate)) * sigma * math.log(10.0))
-        excess = raw - self.level
-        if excess >= limit:
-            self._excess += weight * limit
-        else:
-            self._excess += weight * excess
-            self._n_obs += weight
-
-
 class EpisodeCalibrator:
     """Recalibrate a model's surprise on the peaks of the stream's own past episodes.
 
     Bursty streams produce surprises in clusters: one event lifts many consecutive bins,
-    so counting every bin above a level (as :class:`TailCalibrator` does) mistakes one
+    so counting every bin above a level as an exceedance mistakes one
     ordinary burst for many independent ones.  Extreme-value practice declusters first
     (*runs declustering*): an **episode** is a run of model surprises at or above
     ``level`` that ends after ``run_length`` updates below it, and only its **peak**

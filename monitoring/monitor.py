@@ -187,6 +187,11 @@ class Monitor:
         self.scheduler: BackgroundScheduler | None = None
         self._store_fault: tuple[str, datetime, int] | None = None
         self._stopping = threading.Event()
+        #: Sources whose first catch-up (a backfill, a backlog) has not finished yet, and
+        #: sources working through a backlog now: detection waits for them, or it would
+        #: learn the bins still being filled as empty and never see their mentions.
+        self._awaiting_first: set[str] = set()
+        self._backlog: set[str] = set()
 
     def _detector_args(self, stream_id: str) -> dict[str, object]:
         s, t = self.settings.stream(stream_id), self.settings.thresholds
@@ -388,16 +393,22 @@ class Monitor:
     def catch_up(self, name: str) -> int:
         """Collect one source until it has caught up with the clock; mentions inserted."""
         total = 0
-        for _ in range(10_000):
-            if self._stopping.is_set():  # stop() does not wait for a long catch-up
-                break
-            before = self.store.get_cursor(name)
-            outcome = self.collect(name)
-            if outcome is None:
-                break
-            total += outcome.inserted
-            if self.store.get_cursor(name) == before or outcome.received == 0:
-                break
+        try:
+            for chunk in range(10_000):
+                if self._stopping.is_set():  # stop() does not wait for a long catch-up
+                    break
+                if chunk >= 2:  # a third fetch in a row: this source works off a backlog
+                    self._backlog.add(name)
+                before = self.store.get_cursor(name)
+                outcome = self.collect(name)
+                if outcome is None:
+                    break
+                total += outcome.inserted
+                if self.store.get_cursor(name) == before or outcome.received == 0:
+                    break
+        finally:
+            self._backlog.discard(name)
+            self._awaiting_first.discard(name)
         return total
 
     def collect_all(self) -> int:
@@ -411,8 +422,14 @@ class Monitor:
         return datetime.fromtimestamp((now.timestamp() // width) * width, tz=UTC)
 
     def detect(self) -> list[AlertChange]:
-        """Feed every newly closed bin of every stream to its detectors."""
+        """Feed every newly closed bin of every stream to its detectors.
+
+        Waits (returns no change) while a source is still catching up: bins are only
+        closed once every source has delivered them.
+        """
         changes: list[AlertChange] = []
+        if (self._awaiting_first | self._backlog) & set(self.sources):
+            return changes
         until = self._closed_until()
         for stream in list(self.detectors):
             try:
@@ -606,6 +623,7 @@ class Monitor:
             return
         self._check_notify_secrets()
         self._stopping.clear()
+        self._awaiting_first = set(self.sources)
         self.scheduler = BackgroundScheduler(timezone="UTC")
         for name in self.source_configs:
             if name in self.sources:

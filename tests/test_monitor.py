@@ -68,3 +68,20 @@ def test_old_requests_open_no_ticket_when_a_maximum_age_is_set(tmp_path):
     assert cur.execute("SELECT count(*) FROM mentions WHERE category = 'request'"
                        ).fetchone()[0] == 2
     assert [r[0] for r in cur.execute("SELECT source_id FROM tickets").fetchall()] == ["new"]
+
+
+def test_detection_waits_for_a_source_still_catching_up(tmp_path):
+    """A running monitor closes no bin before its sources have delivered their backlog."""
+    store = Store(tmp_path / "m.duckdb")
+    monitor = Monitor(load_settings(), store, clock=Clock(speed=1, start=START))
+    monitor._awaiting_first = set(monitor.sources)  # as start() does
+    assert monitor.detect() == []
+    assert store.last_detected_bin("lumea") is None  # nothing learnt from empty bins
+    monitor.catch_up("demo")
+    assert not monitor._awaiting_first
+    monitor.detect()
+    assert store.last_detected_bin("lumea") is not None
+    assert store.reader().execute("SELECT avg(expected) FROM bin_band "
+                                  "WHERE bin_start >= ?", [START.replace(tzinfo=None)
+                                                            - timedelta(hours=6)]
+                                  ).fetchone()[0] > 1.0  # a real baseline, not zeros

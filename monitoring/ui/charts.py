@@ -66,8 +66,9 @@ def volume_figure(volume: pd.DataFrame, markers: pd.DataFrame, tr: Translator, *
     fig = go.Figure()
     x = volume["bin_start"] if len(volume) else []
     if len(volume) and "expected" in volume and volume["expected"].notna().any():
-        fig.add_scatter(x=list(x) + list(x)[::-1],
-                        y=list(volume["high"]) + list(volume["low"])[::-1],
+        band = volume.dropna(subset=["low", "high"])  # the newest bin has no band yet
+        fig.add_scatter(x=list(band["bin_start"]) + list(band["bin_start"])[::-1],
+                        y=list(band["high"]) + list(band["low"])[::-1],
                         fill="toself", fillcolor=BAND, line={"width": 0}, hoverinfo="skip",
                         name=tr("chart.band"))
         fig.add_scatter(x=x, y=volume["expected"], mode="lines", name=tr("chart.expected"),

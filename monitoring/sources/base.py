@@ -9,9 +9,10 @@ duplicate a mention.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from monitoring.models import Mention
 
@@ -91,3 +92,22 @@ class Source(Protocol):
 
     def fetch(self, cursor: str | None, now: datetime) -> FetchResult:  # pragma: no cover
         ...
+
+
+def load_json_cursor(cursor: str | None, name: str) -> dict[str, Any]:
+    """A cursor saved as a JSON object ({} when there is none yet).
+
+    >>> load_json_cursor('{"a": 1}', "rss"), load_json_cursor(None, "rss")
+    ({'a': 1}, {})
+    >>> load_json_cursor("{oops", "rss")
+    Traceback (most recent call last):
+    ...
+    monitoring.sources.base.SourceError: rss: unreadable cursor '{oops'
+    """
+    if not cursor:
+        return {}
+    try:
+        value = json.loads(cursor)
+    except json.JSONDecodeError:
+        raise SourceError(f"{name}: unreadable cursor {cursor[:40]!r}") from None
+    return value if isinstance(value, dict) else {}

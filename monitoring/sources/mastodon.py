@@ -27,7 +27,7 @@ from mastodon import (
 )
 
 from monitoring.models import Mention
-from monitoring.sources.base import FetchResult, Rejected, SourceError
+from monitoring.sources.base import FetchResult, Rejected, SourceError, load_json_cursor
 from monitoring.sources.http import DEFAULT_RATE_LIMIT_WAIT, safe_url, session
 from monitoring.sources.match import StreamMatcher
 from monitoring.sources.options import Options, credentials, default_stream
@@ -76,7 +76,7 @@ class MastodonSource:
         return [f"tag:{h}" for h in self.hashtags] + [f"search:{q}" for q in self.search]
 
     def fetch(self, cursor: str | None, now: datetime) -> FetchResult:
-        positions = _positions(cursor, self.name)
+        positions = {str(k): str(v) for k, v in load_json_cursor(cursor, self.name).items()}
         mentions: list[Mention] = []
         rejected: list[Rejected] = []
         for key in self.keys():
@@ -174,15 +174,6 @@ def _has_id(status: Any) -> bool:
         return False
     return True
 
-
-def _positions(cursor: str | None, name: str) -> dict[str, str]:
-    if not cursor:
-        return {}
-    try:
-        value = json.loads(cursor)
-    except json.JSONDecodeError:
-        raise SourceError(f"{name}: unreadable cursor {cursor[:40]!r}") from None
-    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def from_config(cfg: SourceConfig, settings: Settings,

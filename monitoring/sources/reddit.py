@@ -21,7 +21,7 @@ import praw
 import prawcore
 
 from monitoring.models import Mention
-from monitoring.sources.base import FetchResult, Rejected, SourceError
+from monitoring.sources.base import FetchResult, Rejected, SourceError, load_json_cursor
 from monitoring.sources.http import DEFAULT_RATE_LIMIT_WAIT, retry_after
 from monitoring.sources.match import StreamMatcher
 from monitoring.sources.options import Options, credentials, default_stream
@@ -82,7 +82,7 @@ class RedditSource:
         return sub.search(value, sort="new", time_filter="week", limit=self.max_items)
 
     def fetch(self, cursor: str | None, now: datetime) -> FetchResult:
-        positions = _load(cursor, self.name)
+        positions = load_json_cursor(cursor, self.name)
         mentions: list[Mention] = []
         rejected: list[Rejected] = []
         notes: list[str] = []
@@ -183,15 +183,6 @@ def _error(name: str, exc: Exception) -> SourceError:
         return SourceError(f"{name}: Reddit answered HTTP {status}")
     return SourceError(f"{name}: cannot reach Reddit ({type(exc).__name__})")
 
-
-def _load(cursor: str | None, name: str) -> dict[str, dict[str, Any]]:
-    if not cursor:
-        return {}
-    try:
-        value = json.loads(cursor)
-    except json.JSONDecodeError:
-        raise SourceError(f"{name}: unreadable cursor {cursor[:40]!r}") from None
-    return value if isinstance(value, dict) else {}
 
 
 def from_config(cfg: SourceConfig, settings: Settings,

@@ -24,7 +24,7 @@ import feedparser
 import requests
 
 from monitoring.models import Mention
-from monitoring.sources.base import FetchResult, Rejected, SourceError
+from monitoring.sources.base import FetchResult, Rejected, SourceError, load_json_cursor
 from monitoring.sources.http import check_response, read_body, safe_url, session
 from monitoring.sources.match import StreamMatcher
 from monitoring.sources.options import Options, default_stream
@@ -72,7 +72,7 @@ class RssSource:
         self.http = session()
 
     def fetch(self, cursor: str | None, now: datetime) -> FetchResult:
-        state = _load_cursor(cursor, self.name)
+        state = load_json_cursor(cursor, self.name)
         mentions: list[Mention] = []
         rejected: list[Rejected] = []
         failures: list[SourceError] = []
@@ -160,15 +160,6 @@ class RssSource:
             raw=json.dumps(entry, default=str, ensure_ascii=False)[:50_000],
         )
 
-
-def _load_cursor(cursor: str | None, name: str) -> dict[str, dict[str, Any]]:
-    if not cursor:
-        return {}
-    try:
-        state = json.loads(cursor)
-    except json.JSONDecodeError:
-        raise SourceError(f"{name}: unreadable cursor {cursor[:40]!r}") from None
-    return state if isinstance(state, dict) else {}
 
 
 def from_config(cfg: SourceConfig, settings: Settings) -> RssSource:

@@ -30,7 +30,7 @@ import requests
 import tweepy
 
 from monitoring.models import Mention
-from monitoring.sources.base import FetchResult, Rejected, SourceError
+from monitoring.sources.base import FetchResult, Rejected, SourceError, load_json_cursor
 from monitoring.sources.budget import ReadBudget
 from monitoring.sources.http import DEFAULT_RATE_LIMIT_WAIT, retry_after
 from monitoring.sources.options import Options, credentials
@@ -83,7 +83,7 @@ class XSource:
                                     wait_on_rate_limit=False)
 
     def fetch(self, cursor: str | None, now: datetime) -> FetchResult:
-        state = _load(cursor, self.name)
+        state = load_json_cursor(cursor, self.name)
         self.budget.load(state.get("budget", {}))
         positions: dict[str, dict[str, Any]] = state.setdefault("streams", {})
         mentions: list[Mention] = []
@@ -205,15 +205,6 @@ def _explain(exc: tweepy.HTTPException) -> str:
     reason = body.get("reason")
     return (f"{text} ({reason})" if reason else str(text))[:300]
 
-
-def _load(cursor: str | None, name: str) -> dict[str, Any]:
-    if not cursor:
-        return {}
-    try:
-        state = json.loads(cursor)
-    except json.JSONDecodeError:
-        raise SourceError(f"{name}: unreadable cursor {cursor[:40]!r}") from None
-    return state if isinstance(state, dict) else {}
 
 
 def from_config(cfg: SourceConfig, settings: Settings,

@@ -10,6 +10,7 @@ import statistics
 import sys
 import threading
 import time
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -89,7 +90,9 @@ def _demo_token_secret(settings) -> None:
 def cmd_replay(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from monitoring.enrich.workers import EnrichPool, default_jobs
     from monitoring.monitor import Clock, Monitor
+    from monitoring.sources.base import FetchResult
     from monitoring.sources.replay import ReplaySource, parse_mapping
 
     settings, store = _open(args)
@@ -100,16 +103,29 @@ def cmd_replay(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     source = ReplaySource(args.name, args.file, stream, columns, batch=args.batch, fmt=args.format)
-    clock = Clock(speed=1.0, start=datetime(1970, 1, 1, tzinfo=UTC))
+    # Data time: "now" is the newest replayed mention, whatever the real time taken, so a
+    # bin is closed (and detected) only once the file has moved past it: the alerts of a
+    # replay do not depend on the machine's speed.
+    clock = Clock(speed=0.0, start=datetime(1970, 1, 1, tzinfo=UTC))
     monitor = Monitor(settings, store, clock=clock,
                       on_alert=lambda c: print(c.as_json(), flush=True))
     monitor.sources = {args.name: source}
     total = len(source)
     done = int(store.get_cursor(args.name) or 0)
+    # Worker processes enrich the next batches while this one stores and detects; frames
+    # come back in order, so what is stored (and its cursor) is what one process would store.
+    jobs = args.jobs if args.jobs is not None else (0 if args.speed else default_jobs())
     t_real, t_data = time.monotonic(), None
-    with tqdm(total=total, initial=done, unit="rows", file=sys.stderr, desc="replay") as bar:
+    with tqdm(total=total, initial=done, unit="rows", file=sys.stderr, desc="replay") as bar, \
+            EnrichPool(settings, monitor.enricher.models_dir, jobs) as pool:
+        ahead: deque[FetchResult] = deque()
+        cursor = done
         while done < total:
-            result = source.fetch(str(done), clock.now())
+            while cursor < total and len(ahead) < max(1, 2 * jobs):
+                ahead.append(source.fetch(str(cursor), clock.now()))
+                pool.submit(ahead[-1].mentions)
+                cursor = int(ahead[-1].cursor)
+            result, enriched = ahead.popleft(), pool.result()
             if result.mentions:
                 latest = max(m.ts for m in result.mentions)
                 if args.speed and t_data is not None:
@@ -118,10 +134,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
                 if t_data is None:
                     t_data, t_real = min(m.ts for m in result.mentions), time.monotonic()
                 clock.start = max(clock.start, latest)
-            monitor.store_fetch(args.name, result, clock.now())
+            monitor.store_fetch(args.name, result, clock.now(), enriched=enriched)
             bar.update(int(result.cursor) - done)
             done = int(result.cursor)
             monitor.detect()
+    if done >= total:  # the file is over: its last bin is complete
+        clock.start += monitor.bin + timedelta(seconds=5)
+        monitor.detect()
     rejected = store.quarantined(args.name)
     print(f"replay done: {total} rows, {store.count_mentions()} mentions stored, "
           f"{rejected} rejected (see the quarantine table)", file=sys.stderr)
@@ -472,6 +491,10 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--speed", type=float, default=0.0,
                     help="data seconds per real second (default 0 = as fast as possible)")
     rp.add_argument("--batch", type=int, default=5_000, help="rows per transaction")
+    rp.add_argument("--jobs", type=int, default=None,
+                    help="worker processes enriching the next batches while this one stores "
+                    "and detects (default: one per core, at most 4; 0 with --speed); 0 = "
+                    "enrich in this process")
     rp.set_defaults(func=cmd_replay)
 
     im = sub.add_parser("import", help="import a CSV/JSONL file (exports, call-centre logs) "

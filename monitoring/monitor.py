@@ -337,16 +337,25 @@ class Monitor:
         return outcome
 
     def store_fetch(self, name: str, result: FetchResult, now: datetime,
-                    health: bool = True) -> IngestResult:
+                    health: bool = True, enriched: pd.DataFrame | None = None) -> IngestResult:
         """Enrich a fetch result and store it with its cursor and rejects; record health.
 
         ``health=False`` for one-off imports, which are not sources the wall watches.
         Mentions dated more than ``FUTURE_TOLERANCE`` after ``now`` are quarantined.
+        ``enriched``, when given, is the enrichment of all ``result.mentions`` done
+        elsewhere (:class:`~monitoring.enrich.workers.EnrichPool`), row for row.
         """
         limit = utc(now) + FUTURE_TOLERANCE
-        future = [m for m in result.mentions if m.ts > limit]
-        mentions = [m for m in result.mentions if m.ts <= limit] if future else result.mentions
-        frame = self.ticket_due.add_columns(self.enricher.enrich(mentions))
+        keep = [m.ts <= limit for m in result.mentions]
+        future = [m for m, ok in zip(result.mentions, keep) if not ok]
+        if enriched is None:
+            mentions = [m for m, ok in zip(result.mentions, keep) if ok]
+            enriched = self.enricher.enrich(mentions)
+        elif len(enriched) != len(result.mentions):
+            raise ValueError(f"{len(enriched)} enriched rows for {len(result.mentions)} mentions")
+        elif future:
+            enriched = enriched[keep].reset_index(drop=True)
+        frame = self.ticket_due.add_columns(enriched)
         max_age = self.settings.app.ticket_max_age_hours
         if max_age is not None and len(frame):  # history opens no ticket
             old = pd.to_datetime(frame["ts"]) < naive_utc(now - timedelta(hours=max_age))

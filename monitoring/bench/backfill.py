@@ -3,10 +3,11 @@
 The JSONL file (bilingual synthetic mentions of the first configured stream, in time
 order) is written by DuckDB from :mod:`monitoring.bench.synth` and reused when it already
 holds N rows.  The benchmark then runs ``python -m monitoring replay FILE --db DB`` as a
-child process, exactly as an operator would, and reads its wall time and peak resident
-memory from the kernel (``os.wait4``), so the figures include everything the real command
-does: reading the file, normalising, enriching, storing with the rollup and cursor, and
-detecting after each batch.
+child process, exactly as an operator would, with its default enrichment workers (one per
+core), and measures its wall time, its CPU time and the workers' (``os.wait4``) and the peak
+of the resident memory of the replay and its workers together (sampled), so the figures
+include everything the real command does: reading the file, normalising, enriching,
+storing with the rollup and cursor, and detecting after each batch.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+
+import psutil
 
 from monitoring.bench import Reporter
 from monitoring.bench.synth import SynthSpec, generate
@@ -61,26 +64,55 @@ def count_lines(path: Path) -> int:
         return sum(1 for _ in fh)
 
 
-def replay(file: Path, db: Path, batch: int, config: str | None,
-           progress: bool) -> tuple[float, float, float, int]:
-    """Run the replay command on ``file``; ``(seconds, CPU seconds, peak RSS MB, exit code)``."""
+def _tree_rss_mb(proc: psutil.Process) -> float:
+    """Resident memory of a process and its children (the enrichment workers), in MB."""
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return total / 2**20
+
+
+def replay(file: Path, db: Path, batch: int, config: str | None, progress: bool,
+           jobs: int | None = None) -> tuple[float, float, float, int]:
+    """Run the replay command on ``file``; ``(seconds, CPU seconds, peak RSS MB, exit code)``.
+
+    The peak is the largest sum of resident memory over the replay and its worker
+    processes, sampled every 0.2 s; CPU seconds include the workers' (``os.wait4``
+    accounts waited-for children to their parent).
+    """
     cmd = [sys.executable, "-m", "monitoring", "replay", str(file.resolve()), "--db",
            str(db.resolve()), "--batch", str(batch)]
     if config:
         cmd += ["--config", str(Path(config).resolve())]
+    if jobs is not None:
+        cmd += ["--jobs", str(jobs)]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     t0 = time.perf_counter()
     child = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                              stderr=None if progress else subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
+    peak = 0.0
+    watched = psutil.Process(child.pid)
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
+        try:
+            peak = max(peak, _tree_rss_mb(watched))
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.2)
     elapsed = time.perf_counter() - t0
     child.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
-    return elapsed, cpu, usage.ru_maxrss / 1024.0, child.returncode
+    return elapsed, cpu, max(peak, usage.ru_maxrss / 1024.0), child.returncode
 
 
 def run(settings: Settings, reporter: Reporter, n: int, batch: int, file: str | None = None,
-        db: str | None = None, progress: bool = True, config: str | None = None) -> None:
+        db: str | None = None, progress: bool = True, config: str | None = None,
+        jobs: int | None = None) -> None:
     """Generate (or reuse) the file, replay it into a fresh database, report the figures."""
     path = Path(file or f"data/bench/backfill-{n}.jsonl")
     stream = settings.streams[0].id
@@ -91,7 +123,7 @@ def run(settings: Settings, reporter: Reporter, n: int, batch: int, file: str | 
         target = Path(db) if db else Path(tmp) / "backfill.duckdb"
         if target.exists():
             raise FileExistsError(f"{target} exists: the backfill needs a new database file")
-        seconds, cpu, peak_mb, code = replay(path, target, batch, config, progress)
+        seconds, cpu, peak_mb, code = replay(path, target, batch, config, progress, jobs)
         if code != 0:
             raise RuntimeError(f"replay exited with code {code}")
         store = Store(target, read_only=True)
@@ -101,7 +133,7 @@ def run(settings: Settings, reporter: Reporter, n: int, batch: int, file: str | 
             store.close()
     target_s = TARGET_SECONDS_PER_MILLION * n / 1_000_000
     reporter.emit("backfill_rate", n / seconds, "mentions/s", mentions=n, stored=stored,
-                  batch=batch, span_days=max(1, min(SPAN_DAYS, n // 20_000)))
+                  batch=batch, jobs="default" if jobs is None else jobs, span_days=max(1, min(SPAN_DAYS, n // 20_000)))
     reporter.emit("backfill_seconds", seconds, "s", target=round(target_s, 1),
                   meets_target=seconds <= target_s)
     reporter.emit("backfill_cpu_rate", n / cpu if cpu else 0.0, "mentions/CPU-s",

@@ -45,7 +45,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     from monitoring.bench.backfill import run
 
     run(load_settings(args.config), Reporter(), n=args.n, batch=args.batch,
-        file=args.file, db=args.db, progress=not args.quiet, config=args.config)
+        file=args.file, db=args.db, progress=not args.quiet, config=args.config,
+        jobs=args.jobs)
     return 0
 
 
@@ -106,5 +107,7 @@ def add_commands(bsub: argparse._SubParsersAction) -> None:
     bf.add_argument("--file", help="JSONL file to generate (or reuse when it has N rows; "
                     "default data/bench/backfill-N.jsonl)")
     bf.add_argument("--db", help="DuckDB file (default a temporary file, removed after)")
+    bf.add_argument("--jobs", type=int, help="the replay's enrichment worker processes "
+                    "(default: the replay's own default, one per core; 0 = none)")
     bf.add_argument("--quiet", action="store_true", help="no progress bar")
     bf.set_defaults(func=cmd_backfill)

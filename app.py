@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
-from monitoring.auth import User
 from monitoring.i18n import LANGUAGES
 from monitoring.ui.runtime import get_monitor
 from monitoring.ui.session import language, translator
@@ -14,11 +11,6 @@ from monitoring.ui.session import language, translator
 st.set_page_config(page_title="Sentinella", page_icon="🛰️", layout="wide",
                    initial_sidebar_state="collapsed")
 get_monitor()
-# For local demos and the browser tests only: every session is this user ("name:role").
-_autologin = os.environ.get("SENTINELLA_INSECURE_AUTOLOGIN")
-if _autologin and "user" not in st.session_state:
-    _name, _, _role = _autologin.partition(":")
-    st.session_state["user"] = User(_name, _role or "operator")  # type: ignore[arg-type]
 kiosk = st.query_params.get("kiosk") == "1"
 if not kiosk:
     st.sidebar.selectbox("🌐", list(LANGUAGES), format_func=LANGUAGES.get, key="lang",

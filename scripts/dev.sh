@@ -32,7 +32,16 @@ case "${1:-}" in
         rm -f data/demo-accounts.tmp
       fi
     fi
-    exec .venv/bin/streamlit run app.py --server.headless true "$@"
+    # The demo's escalation e-mails go to a local SMTP server that keeps them in the
+    # Maildir data/demo-mail/ (new messages in data/demo-mail/new/).
+    if [ -z "${SENTINELLA_CONFIG:-}" ]; then
+      mkdir -p data/demo-mail/cur data/demo-mail/new data/demo-mail/tmp
+      .venv/bin/python -m aiosmtpd -n -u -l 127.0.0.1:8025 -c aiosmtpd.handlers.Mailbox \
+        data/demo-mail >data/demo-mail.log 2>&1 &
+      SMTP_PID=$!
+      trap 'kill "$SMTP_PID" 2>/dev/null || true' EXIT
+    fi
+    .venv/bin/streamlit run app.py --server.headless true "$@"
     ;;
   test)
     shift

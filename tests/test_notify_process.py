@@ -26,6 +26,7 @@ MIN_SEVERITY = 5
 def _config(tmp_path: Path, smtp_port: int, webhook_url: str, extra: str = "",
             sources: bool = True, min_severity: int = 8) -> Path:
     text = DEFAULT_CONFIG.read_text().replace("backfill_days = 7", "backfill_days = 1")
+    text = text[:text.index("\n[smtp]")]  # the demo's own SMTP server is replaced below
     text = text.replace('email = "comms.director@lumea.example"',
                         f'email = "comms.director@lumea.example"\nwebhook = "{webhook_url}"')
     if not sources:

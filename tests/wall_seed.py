@@ -132,7 +132,6 @@ def start_app_monitor(tmp_path, monkeypatch):
     config.write_text(SETTINGS_TOML, encoding="utf-8")
     monkeypatch.setenv("SENTINELLA_CONFIG", str(config))
     monkeypatch.setenv("SENTINELLA_DB", str(tmp_path / "app.duckdb"))
-    monkeypatch.delenv("SENTINELLA_INSECURE_AUTOLOGIN", raising=False)
     get_monitor.clear()
     components._snapshot.clear()
     monitor = get_monitor()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -55,19 +56,33 @@ class Dashboard:
     """A running Streamlit server: its URL, database and log."""
 
     def __init__(self, url: str, db: Path, config: Path, log: Path,
-                 process: subprocess.Popen[bytes]):
+                 process: subprocess.Popen[bytes], passwords: dict[str, str] | None = None):
         self.url, self.db, self.config, self.log, self.process = url, db, config, log, process
+        #: Accounts created before the start: name -> password.
+        self.passwords = passwords or {}
 
     def page_url(self, path: str = "", **query: str) -> str:
         q = "&".join(f"{k}={v}" for k, v in query.items())
         return f"{self.url}/{path}" + (f"?{q}" if q else "")
 
 
+def add_user(db: Path, config: Path, name: str, role: str) -> str:
+    """Create an account with the CLI, as an administrator would; its password."""
+    password = secrets.token_urlsafe(12)
+    subprocess.run([sys.executable, "-m", "monitoring", "user", "add", name, "--role", role,
+                    "--password-stdin", "--db", str(db), "--config", str(config)],
+                   input=password + "\n", text=True, check=True, capture_output=True,
+                   cwd=ROOT, timeout=120)
+    return password
+
+
 def start_dashboard(tmp: Path, env: dict[str, str] | None = None,
-                    lead_minutes: int = 100) -> Dashboard:
+                    lead_minutes: int = 100, users: dict[str, str] | None = None) -> Dashboard:
+    """Start ``streamlit run app.py`` on the demo; ``users`` (name -> role) get accounts."""
     port = free_port()
     config = demo_config(tmp, lead_minutes)
     db = tmp / "wall.duckdb"
+    passwords = {name: add_user(db, config, name, role) for name, role in (users or {}).items()}
     log = tmp / "streamlit.log"
     full_env = dict(os.environ, SENTINELLA_CONFIG=str(config), SENTINELLA_DB=str(db),
                     PYTHONUNBUFFERED="1", **(env or {}))
@@ -84,11 +99,30 @@ def start_dashboard(tmp: Path, env: dict[str, str] | None = None,
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
                 if r.status == 200:
-                    return Dashboard(url, db, config, log, process)
+                    return Dashboard(url, db, config, log, process, passwords)
         except OSError:
             time.sleep(0.5)
     process.kill()
     raise RuntimeError(f"streamlit did not answer in 90 s:\n{log.read_text()[-3000:]}")
+
+
+def go_to(page, title: str) -> None:
+    """Open a page from the sidebar: a reload would start a new, logged-out session."""
+    expand = page.get_by_test_id("stExpandSidebarButton")
+    if expand.count() and expand.is_visible():  # the sidebar starts collapsed
+        expand.click()
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=title).click()
+
+
+def log_in(page, dash: Dashboard, name: str) -> None:
+    """Open the dashboard and log in through the login page's form."""
+    page.goto(dash.page_url())
+    page.wait_for_selector(".js-plotly-plot")
+    go_to(page, "Accesso")
+    page.get_by_label("Nome utente").fill(name)
+    page.get_by_role("textbox", name="Password").fill(dash.passwords[name])
+    page.get_by_role("button", name="Entra").click()
+    page.get_by_text("Connesso come").wait_for()
 
 
 def stop_dashboard(dash: Dashboard) -> None:

@@ -8,21 +8,21 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from monitoring.store import Store
-from tests.browser.conftest import start_dashboard, stop_dashboard
+from tests.browser.conftest import go_to, log_in, start_dashboard, stop_dashboard
 
 
 @pytest.mark.timeout(1200)
 def test_escalate_from_the_alerts_page(browser, tmp_path_factory, screenshots):
-    dash = start_dashboard(tmp_path_factory.mktemp("escalate"),
-                           env={"SENTINELLA_INSECURE_AUTOLOGIN": "anna:operator"})
+    dash = start_dashboard(tmp_path_factory.mktemp("escalate"), users={"anna": "operator"})
     try:
         context = browser.new_context(viewport={"width": 1920, "height": 1080},
                                       locale="it-IT", timezone_id="Europe/Rome")
         page = context.new_page()
         page.set_default_timeout(60_000)
+        log_in(page, dash, "anna")
         deadline = time.monotonic() + 720
         while True:  # the demo opens its alerts once the backfill has caught up
-            page.goto(dash.page_url("alerts"))
+            go_to(page, "Alert")
             acknowledge = page.get_by_role("button", name="Prendi in carico")
             try:  # the first renders are slow while the demo backfills
                 acknowledge.or_(page.get_by_text("Nessun alert in questo stato")).first.wait_for(
@@ -35,6 +35,7 @@ def test_escalate_from_the_alerts_page(browser, tmp_path_factory, screenshots):
                 page.screenshot(path=str(screenshots / "alerts-timeout.png"))
                 raise AssertionError(dash.log.read_text()[-2000:])
             page.wait_for_timeout(8_000)
+            go_to(page, "Schermo live")  # and back to the alerts: a fresh look at the queue
         page.locator('[data-testid="stExpander"] summary', has_text="Escala").click()
         message = page.get_by_label("Messaggio")
         message.wait_for()

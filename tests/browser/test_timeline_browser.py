@@ -9,22 +9,20 @@ from collections.abc import Iterator
 import pytest
 
 from monitoring.store import Store
-from tests.browser.conftest import Dashboard, start_dashboard, stop_dashboard
+from tests.browser.conftest import Dashboard, go_to, log_in, start_dashboard, stop_dashboard
 
 
 @pytest.fixture(scope="module")
 def operator_dashboard(tmp_path_factory) -> Iterator[Dashboard]:
-    dash = start_dashboard(tmp_path_factory.mktemp("timeline"),
-                           env={"SENTINELLA_INSECURE_AUTOLOGIN": "anna:operator"})
+    dash = start_dashboard(tmp_path_factory.mktemp("timeline"), users={"anna": "operator"})
     yield dash
     stop_dashboard(dash)
 
 
-def open_page(page, dash: Dashboard, path: str) -> None:
-    """Open the landing page first (it registers the navigation), then ``path``."""
-    page.goto(dash.page_url())
-    page.wait_for_selector(".js-plotly-plot")
-    page.goto(dash.page_url(path))
+def open_page(page, dash: Dashboard, title: str) -> None:
+    """Log in as the operator, then open the page called ``title`` from the sidebar."""
+    log_in(page, dash, "anna")
+    go_to(page, title)
 
 
 @pytest.fixture
@@ -39,7 +37,7 @@ def it_page(browser):
 
 def test_inbox_shows_queues(operator_dashboard, it_page, screenshots):
     page = it_page
-    open_page(page, operator_dashboard, "inbox")
+    open_page(page, operator_dashboard, "Richieste")
     page.get_by_role("heading", name="Richieste").wait_for()
     page.get_by_role("button", name="Segna come risposta").wait_for()
     page.wait_for_selector("[data-testid=stDataFrame]")
@@ -50,7 +48,7 @@ def test_inbox_shows_queues(operator_dashboard, it_page, screenshots):
 def test_timeline_export_opens_offline(operator_dashboard, it_page, screenshots, tmp_path):
     page = it_page
     deadline = time.monotonic() + 300
-    open_page(page, operator_dashboard, "timeline")
+    open_page(page, operator_dashboard, "Timeline")
     while True:  # review the demo's first alert once the detectors have opened it
         page.get_by_role("heading", name="Timeline della crisi").wait_for()
         page.get_by_role("heading", name="Numeri chiave").wait_for()
@@ -59,7 +57,8 @@ def test_timeline_export_opens_offline(operator_dashboard, it_page, screenshots,
         if reviewed_alert or time.monotonic() > deadline:
             break  # without an alert yet, the last six hours are exported instead
         page.wait_for_timeout(10_000)
-        page.reload()
+        go_to(page, "Richieste")  # and back: a reload would end the logged-in session
+        go_to(page, "Timeline")
     page.screenshot(path=str(screenshots / "timeline.png"), full_page=True)
     page.get_by_role("button", name="Prepara report HTML").click()
     with page.expect_download() as download:

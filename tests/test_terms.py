@@ -25,10 +25,24 @@ T0 = datetime(2026, 3, 2)
         ("zero\u200bwidth", ["zerowidth"]),
         ("12345 2026 ok", []),
         ("", []),
+        ("SEE HTTPS://EXAMPLE.COM/X now WWW.EXAMPLE.IT", ["see"]),
+        ("\uff2c\uff35\uff2d\uff25\uff21 dell\u2019ordine", ["lumea", "ordine"]),  # NFKC
+        ("soft\u00adhyphen l'app", ["softhyphen", "app"]),
     ],
 )
 def test_tokenize(text, expected):
     assert tokenize(text) == expected
+    assert tokenize(text) == expected  # the second time through the token memo
+
+
+def test_tokenize_memo_stays_bounded(monkeypatch):
+    from monitoring.detect import terms
+
+    monkeypatch.setattr(terms, "_KEPT_MAX", 5)
+    terms._KEPT.clear()
+    words = [f"parola{i}" for i in range(20)]
+    assert tokenize(" ".join(words)) == words
+    assert len(terms._KEPT) <= 5
 
 
 @pytest.mark.parametrize(

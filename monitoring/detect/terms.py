@@ -70,24 +70,48 @@ def tokenize(text: str, lang: str | None = None) -> list[str]:
     >>> tokenize("The app is down AGAIN, the app...")
     ['app', 'down', 'app']
     """
-    text = unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).lower()
-    text = _INVISIBLE.sub("", _URL.sub(" ", text))
+    text = text[:MAX_TEXT_CHARS]
+    ascii_only = text.isascii()  # most posts: no normalisation, no invisible characters
+    if not ascii_only:
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
+    if "http" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    if not ascii_only:
+        text = _INVISIBLE.sub("", text)
     tokens: list[str] = []
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        if token[0] not in "#@":
-            token = _ELISION.sub("", token)
-            bare = token.replace("'", "").replace("’", "")
-            if len(token) < 3 or bare in STOPWORDS or token.isdigit():
-                continue
-        elif len(token) < 2:
-            continue
-        if len(token) > MAX_TOKEN_CHARS:
-            continue
-        tokens.append(token)
-        if len(tokens) >= MAX_TOKENS:
-            break
+    for raw in _TOKEN.findall(text):
+        token = _KEPT.get(raw, _UNSEEN)
+        if token is _UNSEEN:
+            token = _keep(raw)
+            if len(_KEPT) >= _KEPT_MAX:
+                _KEPT.clear()
+            _KEPT[raw] = token
+        if token is not None:
+            tokens.append(token)
+            if len(tokens) >= MAX_TOKENS:
+                break
     return tokens
+
+
+def _keep(token: str) -> str | None:
+    """The topic token a raw token stands for, or None when it is not one."""
+    if token[0] not in "#@":
+        if "'" in token or "’" in token:
+            token = _ELISION.sub("", token)
+        bare = token.replace("'", "").replace("’", "")
+        if len(token) < 3 or bare in STOPWORDS or token.isdigit():
+            return None
+    elif len(token) < 2:
+        return None
+    return None if len(token) > MAX_TOKEN_CHARS else token
+
+
+# Raw token -> its topic token (None: dropped).  Words recur across posts; the memo is
+# emptied when it reaches its bound.
+_KEPT: dict[str, str | None] = {}
+_KEPT_MAX = 200_000
+_UNSEEN = object()
 
 
 @dataclass(frozen=True, slots=True)

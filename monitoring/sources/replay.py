@@ -89,18 +89,20 @@ class ReplaySource:
         rejected: list[Rejected] = []
         for i in range(start, end):
             item = rows[i]
-            row, error = _json_line(item) if isinstance(item, str) else item
+            line = item if isinstance(item, str) else None
+            row, error = _json_line(item) if line is not None else item
             try:
                 if row is None:
                     raise ValueError(error)
-                mentions.append(self._mention(row, i))
+                mentions.append(self._mention(row, i, line.strip() if line else None))
             except (ValueError, TypeError) as exc:
                 payload = json.dumps(row, default=str) if row is not None else error
                 rejected.append(Rejected(payload=payload[:10_000], reason=str(exc)))
         return FetchResult(mentions, str(end), rejected, exhausted=end >= len(rows),
                            progress=(end, len(rows)))
 
-    def _mention(self, row: Mapping[str, Any], index: int) -> Mention:
+    def _mention(self, row: Mapping[str, Any], index: int, raw: str | None = None) -> Mention:
+        """The mention of one row; ``raw`` is the row's own JSON line (kept as it came)."""
         col = self.columns
         text = row.get(col["text"])
         if not isinstance(text, str) or not text.strip():
@@ -129,7 +131,7 @@ class ReplaySource:
             author_reach=reach,
             url=row.get(col["url"]) or None,
             lang_hint=str(lang) if lang else None,
-            raw=json.dumps(row, default=str, ensure_ascii=False),
+            raw=raw or json.dumps(row, default=str, ensure_ascii=False),
         )
 
 

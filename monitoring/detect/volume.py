@@ -185,10 +185,10 @@ class VolumeSpike:
         self._disp_num = 0.0
         self._disp_den = 0.0
         # Ratio-of-sums seasonal factors: observed counts vs. what the level predicted.
-        self._hour_obs = np.zeros(24)
-        self._hour_ref = np.zeros(24)
-        self._wday_obs = np.zeros(7)
-        self._wday_ref = np.zeros(7)
+        self._hour_obs = [0.0] * 24
+        self._hour_ref = [0.0] * 24
+        self._wday_obs = [0.0] * 7
+        self._wday_ref = [0.0] * 7
         bins_per_day = 24.0 * bins_per_hour
         halflife = calibration_halflife_days * bins_per_day
         self.calibrator = EpisodeCalibrator(
@@ -225,11 +225,11 @@ class VolumeSpike:
         """Slow de-seasonalised level (mentions per bin)."""
         return self._mean(self._slow)
 
-    def _factor(self, obs: np.ndarray, ref: np.ndarray, i: int, prior_bins: float) -> float:
+    def _factor(self, obs: list[float], ref: list[float], i: int, prior_bins: float) -> float:
         # Shrink towards 1 by pseudo-observations worth ``prior_bins`` bins at the slow
         # level and at least ``_PRIOR_SEASON_COUNT`` mentions.
         prior = prior_bins * self.slow + _PRIOR_SEASON_COUNT
-        return float((obs[i] + prior) / (ref[i] + prior))
+        return (obs[i] + prior) / (ref[i] + prior)
 
     def _hour_factor(self, hour: int) -> float:
         return self._factor(self._hour_obs, self._hour_ref, hour, self._prior_hour)
@@ -249,14 +249,13 @@ class VolumeSpike:
         alpha = self.alpha + 1.0 / (_PRIOR_COUNT + self._fast[0])
         return level * season, alpha, season
 
-    def _window_mean(self, ts: datetime, mean: float, scale: _Window | None = None) -> float:
+    def _window_mean(self, scale: _Window, mean: float, season: float) -> float:
         # Windows compare against a slow level (the window's own reference level, at
         # least as slow as ``slow``): the fast level follows a slow ramp, which is
         # exactly what the longer windows are there to see.
         if not self.window_slow:
             return mean
-        level = self.slow if scale is None else self._mean(scale.level)
-        return level * self._season(ts)
+        return self._mean(scale.level) * season
 
     # -- public API ----------------------------------------------------------------
     def score_one(self, ts: datetime, count: int) -> float:
@@ -298,11 +297,11 @@ class VolumeSpike:
         cache = self._cache
         if cache is not None and cache[0] == ts and cache[1] == count:
             return cache[2]
-        mean, alpha, _ = self._params(ts)
+        mean, alpha, season = self._params(ts)
         raw = [nb_surprise(count, mean, alpha, cap=_RAW_CAP)]
         cal = [min(self.calibrator.calibrate(raw[0], cap=_RAW_CAP), MAX_SURPRISE)]
         for scale in self._scales:
-            r = scale.surprise(count, self._window_mean(ts, mean, scale), self.alpha_prior,
+            r = scale.surprise(count, self._window_mean(scale, mean, season), self.alpha_prior,
                                self._prior_hour)
             raw.append(r)
             c = scale.calibrator.calibrate(r, cap=_RAW_CAP) if scale.full else 0.0
@@ -348,7 +347,7 @@ class VolumeSpike:
             alpha = (self._disp_num + prior * self.alpha_prior) / (self._disp_den + prior)
             self.alpha = min(max(alpha, 1e-3), 10.0)
         for scale in self._scales:
-            scale.learn(float(count), self._window_mean(ts, mean, scale), robust,
+            scale.learn(float(count), self._window_mean(scale, mean, season), robust,
                         self.clip_sigmas, self.alpha_prior, self._prior_hour)
         self._learn_season(ts, x, robust)
         self.n_learned += 1

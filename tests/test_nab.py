@@ -95,7 +95,8 @@ def write_series(path, ts, values):
             w.writerow([t.strftime("%Y-%m-%d %H:%M:%S"), int(v)])
 
 
-def test_command_end_to_end(tmp_path, capsys):
+@pytest.mark.parametrize("policy", nab.POLICIES)
+def test_command_end_to_end(tmp_path, capsys, policy):
     rng = np.random.default_rng(0)
     n = 6 * 288
     ts = stamps(n)
@@ -114,7 +115,7 @@ def test_command_end_to_end(tmp_path, capsys):
     out = tmp_path / "out"
     parser = argparse.ArgumentParser()
     nab.add_arguments(parser)
-    assert nab.run(parser.parse_args([str(data), "--out", str(out)])) == 0
+    assert nab.run(parser.parse_args([str(data), "--out", str(out), "--policy", policy])) == 0
     printed = capsys.readouterr().out
     result = json.loads(printed.strip().splitlines()[-1])
     for name in ("quiet.csv", "busy.csv"):
@@ -127,6 +128,11 @@ def test_command_end_to_end(tmp_path, capsys):
         # The spike is detected mid-window and few false alarms are raised.
         assert result["nab"]["standard"]["files"][name] > 50
     assert set(result["nab"]) == {"standard", "reward_low_FP_rate", "reward_low_FN_rate"}
+
+
+def test_unknown_policy_fails_loudly():
+    with pytest.raises(ValueError, match="unknown policy"):
+        nab.detect_series(stamps(3), [1, 2, 3], policy="vote")
 
 
 def test_command_without_labels_and_empty_dir(tmp_path, capsys):

@@ -143,6 +143,44 @@ def test_long_crisis_plateau_keeps_scoring_high():
     assert mean < 40 and high < 100
 
 
+def _busy_day(seed: int, rise: float, days: int = 15) -> tuple[list[datetime], list[int]]:
+    """Days with a daily rhythm and +-10 % day-to-day level, the last one ``rise`` times busier.
+
+    The rise is spread over the whole day: no single bin or hour is extreme.
+    """
+    rng = np.random.default_rng(seed)
+    per_day = 288
+    day_level = np.exp(rng.normal(0.0, 0.1, days))
+    day_level[-1] *= rise
+    ts = [T0 + timedelta(minutes=5 * i) for i in range(days * per_day)]
+    counts = []
+    for i, t in enumerate(ts):
+        mu = seasonal_rate(t.replace(day=T0.day), 20.0) * day_level[i // per_day]
+        counts.append(int(rng.negative_binomial(10, 10 / (10 + mu))))
+    return ts, counts
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7, 9])
+def test_a_day_long_rise_is_seen_by_the_day_window_and_not_learned_as_normal(seed):
+    ts, counts = _busy_day(seed, rise=2.5)
+    rise_start = len(ts) - 288
+    maxima = {}
+    for name, kwargs in {
+        "default": {},
+        "no day window": {"windows": (timedelta(hours=1), timedelta(hours=6))},
+        "rise learned in full": {"learn_down_from": SENSITIVITY_THRESHOLDS["normal"]},
+    }.items():
+        det = VolumeSpike(bin_minutes=5, **kwargs)
+        scores = run(det, counts, 5)
+        # Ordinary days (after the first two) stay below the threshold...
+        assert max(scores[2 * 288:rise_start]) < SENSITIVITY_THRESHOLDS["normal"]
+        maxima[name] = max(scores[rise_start:])
+    # ...the busy day reaches it, and only with the day window and the robust learning.
+    assert maxima["default"] >= SENSITIVITY_THRESHOLDS["normal"]
+    assert maxima["default"] > maxima["no day window"]
+    assert maxima["default"] > maxima["rise learned in full"]
+
+
 def test_grace_period_scores_zero():
     det = VolumeSpike(bin_minutes=5, grace_period=10)
     scores = run(det, [5] * 9 + [500], 5)

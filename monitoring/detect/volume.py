@@ -11,16 +11,18 @@ learned online:
   is an EWMA of the moment estimate ``((x - mu)**2 - mu) / mu**2``.
 
 The model surprise is the negative-binomial upper-tail surprise of the count; the same
-is computed for the totals of trailing windows (default one and six hours) against the
-sum of their expected counts at the *slow* level, so a ramp the fast level would follow
-is still seen.  Each scale is recalibrated on the peaks of the stream's own past
+is computed for the totals of trailing windows (default one, six and 24 hours) against
+the sum of their expected counts at a *slow* reference level (its half-life a few window
+lengths, so a busy day is compared with the days before it), so a ramp the fast level
+would follow is still seen.  Each scale is recalibrated on the peaks of the stream's own past
 episodes by an :class:`~monitoring.detect.EpisodeCalibrator` (real mention streams are
 burstier than any count model, and their bursts come in runs) and the score is the
 largest calibrated surprise, corrected for testing several scales (Bonferroni).
 Low-volume streams are naturally noisy under this model, so
 0 -> 3 mentions is not a crisis.  Counts are winsorised before they are learned, and a
-bin that scores as anomalous is learned with weight ``anomaly_weight`` only, so a long
-crisis keeps scoring high instead of becoming the new normal within the hour.
+bin that scores as anomalous is learned with weight ``anomaly_weight`` only (and a bin
+on the way there with a weight shrinking towards it), so a long crisis keeps scoring
+high instead of becoming the new normal within the hour.
 
 Every update is O(1): nothing re-reads history.
 """
@@ -88,7 +90,20 @@ class VolumeSpike:
         Model surprise at which a bin belongs to an episode (see
         :class:`~monitoring.detect.EpisodeCalibrator`).
     window_slow : bool
-        Score windows against the slow level (``True``) rather than the blended one.
+        Score windows against a slow level (``True``) rather than the blended one.
+    learn_down_from : float
+        Score from which a bin's learning weight in the long-memory estimates (all but
+        the fast level) shrinks, geometrically, from 1 to ``anomaly_weight`` at the
+        sensitivity threshold: a mild rise that stays below the threshold is not learned
+        at full weight while it lasts, so it cannot mask itself.
+    reference_span : float
+        Each window is scored against its own reference level, whose half-life is
+        this many window lengths (at least ``slow_halflife``): a day is compared with
+        the last few days, an hour with the last day.
+    dispersion_span : float
+        Half-life of each window's over-dispersion estimate, in window lengths (at
+        least ``dispersion_halflife``): a day-long total needs weeks of days to know
+        how much days vary.
 
     Examples
     --------
@@ -121,9 +136,14 @@ class VolumeSpike:
         clip_sigmas: float = 3.0,
         anomaly_weight: float = 0.1,
         calibration_halflife_days: float = 7.0,
-        windows: tuple[timedelta, ...] = (timedelta(hours=1), timedelta(hours=6)),
+        windows: tuple[timedelta, ...] = (
+            timedelta(hours=1), timedelta(hours=6), timedelta(hours=24)
+        ),
         episode_level: float = 3.0,
         window_slow: bool = True,
+        learn_down_from: float = 2.0,
+        reference_span: float = 4.0,
+        dispersion_span: float = 14.0,
     ) -> None:
         if bin_minutes <= 0:
             raise ValueError("bin_minutes must be positive")
@@ -142,6 +162,9 @@ class VolumeSpike:
         self.windows = tuple(windows)
         self.episode_level = episode_level
         self.window_slow = window_slow
+        self.learn_down_from = learn_down_from
+        self.reference_span = reference_span
+        self.dispersion_span = dispersion_span
 
         self._threshold = threshold_for(sensitivity)
         bin_td = timedelta(minutes=bin_minutes)
@@ -162,10 +185,10 @@ class VolumeSpike:
         self._disp_num = 0.0
         self._disp_den = 0.0
         # Ratio-of-sums seasonal factors: observed counts vs. what the level predicted.
-        self._hour_obs = np.zeros(24)
-        self._hour_ref = np.zeros(24)
-        self._wday_obs = np.zeros(7)
-        self._wday_ref = np.zeros(7)
+        self._hour_obs = [0.0] * 24
+        self._hour_ref = [0.0] * 24
+        self._wday_obs = [0.0] * 7
+        self._wday_ref = [0.0] * 7
         bins_per_day = 24.0 * bins_per_hour
         halflife = calibration_halflife_days * bins_per_day
         self.calibrator = EpisodeCalibrator(
@@ -173,9 +196,13 @@ class VolumeSpike:
             prior_updates=bins_per_day,
         )
         self._scales = [
-            _Window(n, EpisodeCalibrator(
-                level=episode_level, run_length=n, halflife=halflife, prior_updates=bins_per_day
-            ))
+            _Window(
+                n,
+                EpisodeCalibrator(level=episode_level, run_length=n, halflife=halflife,
+                                  prior_updates=bins_per_day),
+                level_decay=_decay(max(slow_halflife / bin_td, reference_span * n)),
+                disp_decay=_decay(max(dispersion_halflife / bin_td, dispersion_span * n)),
+            )
             for n in sorted({int(w / bin_td) for w in self.windows})
             if n >= 2
         ]
@@ -198,11 +225,11 @@ class VolumeSpike:
         """Slow de-seasonalised level (mentions per bin)."""
         return self._mean(self._slow)
 
-    def _factor(self, obs: np.ndarray, ref: np.ndarray, i: int, prior_bins: float) -> float:
+    def _factor(self, obs: list[float], ref: list[float], i: int, prior_bins: float) -> float:
         # Shrink towards 1 by pseudo-observations worth ``prior_bins`` bins at the slow
         # level and at least ``_PRIOR_SEASON_COUNT`` mentions.
         prior = prior_bins * self.slow + _PRIOR_SEASON_COUNT
-        return float((obs[i] + prior) / (ref[i] + prior))
+        return (obs[i] + prior) / (ref[i] + prior)
 
     def _hour_factor(self, hour: int) -> float:
         return self._factor(self._hour_obs, self._hour_ref, hour, self._prior_hour)
@@ -222,12 +249,13 @@ class VolumeSpike:
         alpha = self.alpha + 1.0 / (_PRIOR_COUNT + self._fast[0])
         return level * season, alpha, season
 
-    def _window_mean(self, ts: datetime, mean: float) -> float:
-        # Windows compare against the slow level: the fast level follows a slow ramp,
-        # which is exactly what the longer windows are there to see.
+    def _window_mean(self, scale: _Window, mean: float, season: float) -> float:
+        # Windows compare against a slow level (the window's own reference level, at
+        # least as slow as ``slow``): the fast level follows a slow ramp, which is
+        # exactly what the longer windows are there to see.
         if not self.window_slow:
             return mean
-        return self.slow * self._season(ts)
+        return self._mean(scale.level) * season
 
     # -- public API ----------------------------------------------------------------
     def score_one(self, ts: datetime, count: int) -> float:
@@ -269,11 +297,11 @@ class VolumeSpike:
         cache = self._cache
         if cache is not None and cache[0] == ts and cache[1] == count:
             return cache[2]
-        mean, alpha, _ = self._params(ts)
+        mean, alpha, season = self._params(ts)
         raw = [nb_surprise(count, mean, alpha, cap=_RAW_CAP)]
         cal = [min(self.calibrator.calibrate(raw[0], cap=_RAW_CAP), MAX_SURPRISE)]
         for scale in self._scales:
-            r = scale.surprise(count, self._window_mean(ts, mean), self.alpha_prior,
+            r = scale.surprise(count, self._window_mean(scale, mean, season), self.alpha_prior,
                                self._prior_hour)
             raw.append(r)
             c = scale.calibrator.calibrate(r, cap=_RAW_CAP) if scale.full else 0.0
@@ -287,11 +315,12 @@ class VolumeSpike:
     def learn_one(self, ts: datetime, count: int) -> None:
         """Update the baseline with the bin starting at ``ts``."""
         count = max(0, int(count))
-        weight = 1.0
+        weight = robust = 1.0  # learning weights of the fast level / of everything else
         if self.n_learned > 0:
             raw, _, score = self._scores(ts, count)
-            if self.n_learned >= self._grace and score >= self._threshold:
-                weight = self.anomaly_weight
+            if self.n_learned >= self._grace:
+                weight = self.anomaly_weight if score >= self._threshold else 1.0
+                robust = self._robust_weight(score)
             # Every bin feeds the episode calibrators (an episode is a run of bins); the
             # peaks of anomalous episodes are censored there, so a crisis does not teach
             # them that crises are normal.
@@ -305,22 +334,41 @@ class VolumeSpike:
         if self.n_learned == 0:
             x = float(count)
         deseason = x / season
-        for sums, decay in ((self._fast, self._d_fast), (self._slow, self._d_slow)):
-            sums[0] = decay * sums[0] + weight * deseason
-            sums[1] = decay * sums[1] + weight
+        levels = [(self._fast, self._d_fast, weight), (self._slow, self._d_slow, robust)]
+        levels += [(scale.level, scale.level_decay, robust) for scale in self._scales]
+        for sums, decay, w in levels:
+            sums[0] = decay * sums[0] + w * deseason
+            sums[1] = decay * sums[1] + w
         if self.n_learned > 0:
             z = ((x - mean) ** 2 - mean) / (mean * mean)
-            self._disp_num = self._d_disp * self._disp_num + weight * z
-            self._disp_den = self._d_disp * self._disp_den + weight
+            self._disp_num = self._d_disp * self._disp_num + robust * z
+            self._disp_den = self._d_disp * self._disp_den + robust
             prior = self._prior_hour
             alpha = (self._disp_num + prior * self.alpha_prior) / (self._disp_den + prior)
             self.alpha = min(max(alpha, 1e-3), 10.0)
         for scale in self._scales:
-            scale.learn(float(count), self._window_mean(ts, mean), weight, self.clip_sigmas, self._d_disp,
-                        self.alpha_prior, self._prior_hour)
-        self._learn_season(ts, x, weight)
+            scale.learn(float(count), self._window_mean(scale, mean, season), robust,
+                        self.clip_sigmas, self.alpha_prior, self._prior_hour)
+        self._learn_season(ts, x, robust)
         self.n_learned += 1
         self._cache = None
+
+    def _robust_weight(self, score: float) -> float:
+        """Learning weight of a bin for the long-memory estimates (slow and reference
+        levels, seasonal profiles, over-dispersions): 1 up to ``learn_down_from``,
+        ``anomaly_weight`` from the sensitivity threshold on, geometric in between.
+
+        A mild event that never reaches the threshold is thus not learned at full
+        weight either, so it cannot mask itself (the reference levels and the windows'
+        dispersion would otherwise absorb a slow rise while it happens).  The fast
+        level, whose job is to follow the recent regime, learns such bins in full.
+        """
+        if score >= self._threshold:
+            return self.anomaly_weight
+        start = self.learn_down_from
+        if score <= start:
+            return 1.0
+        return float(self.anomaly_weight ** ((score - start) / (self._threshold - start)))
 
     def _learn_season(self, ts: datetime, x: float, weight: float) -> None:
         h, d = ts.hour, ts.weekday()
@@ -358,8 +406,12 @@ class _Window:
     model surprises are calibrated by their own :class:`EpisodeCalibrator`.
     """
 
-    def __init__(self, n: int, calibrator: EpisodeCalibrator) -> None:
+    def __init__(self, n: int, calibrator: EpisodeCalibrator, level_decay: float,
+                 disp_decay: float) -> None:
         self.n = n
+        self.level = [0.0, 0.0]  # discounted sums (counts, bins) of the reference level
+        self.level_decay = level_decay
+        self.disp_decay = disp_decay
         self.calibrator = calibrator
         self.recent: deque[tuple[float, float]] = deque()  # the last n - 1 (count, mean)
         self.count = 0.0
@@ -381,7 +433,8 @@ class _Window:
         return nb_surprise(self.count + count, self.mean + mean, alpha, cap=_RAW_CAP)
 
     def learn(self, count: float, mean: float, weight: float, clip_sigmas: float,
-              decay: float, alpha_prior: float, prior: float) -> None:
+              alpha_prior: float, prior: float) -> None:
+        decay = self.disp_decay
         if self.full:
             expected = self.mean + mean
             alpha = self.alpha(alpha_prior, prior)

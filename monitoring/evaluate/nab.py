@@ -3,7 +3,9 @@
 For every ``*.csv`` (``timestamp,value``) in DATA_DIR the :class:`VolumeSpike` detector
 scores each bin *before* learning it, :func:`is_anomalous` at the product's default
 sensitivity flags it and an :class:`EpisodeGate` turns the flags into alerts: decisions
-are made bin by bin, with no look-ahead and no threshold fitted to the labels.
+are made bin by bin, with no look-ahead and no threshold fitted to the labels.  With
+``--policy alerts`` the product's own alert policy (:class:`StreamDetectors`, fed the
+counts alone) decides instead: an alert is a volume alert it opens.
 ``OUT_DIR/<file name>`` gets ``timestamp,value,anomaly_score,alert`` where
 ``anomaly_score`` is the surprise divided by ``MAX_SURPRISE`` (NAB expects [0, 1]).
 
@@ -27,11 +29,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from monitoring.alerts import VOLUME_KINDS, StreamDetectors
 from monitoring.detect import MAX_SURPRISE, EpisodeGate, is_anomalous
 from monitoring.detect.volume import VolumeSpike
+from monitoring.models import BinStats
 
 __all__ = [
     "DEFAULT_PROFILES",
+    "POLICIES",
     "FileScore",
     "add_arguments",
     "detect_series",
@@ -47,6 +52,10 @@ DEFAULT_PROFILES: dict[str, dict[str, float]] = {
     "reward_low_FP_rate": {"tpWeight": 1.0, "fnWeight": 1.0, "fpWeight": 0.22},
     "reward_low_FN_rate": {"tpWeight": 1.0, "fnWeight": 2.0, "fpWeight": 0.11},
 }
+
+
+#: How scores become alerts: the episode gate, or the product's alert policy.
+POLICIES = ("gate", "alerts")
 
 
 def scaled_sigmoid(position: float) -> float:
@@ -165,8 +174,12 @@ def detect_series(
     values: Sequence[int],
     bin_minutes: int = 5,
     sensitivity: str = "normal",
+    policy: str = "gate",
 ) -> tuple[list[float], list[bool]]:
     """Run the detector and the alert gate online; return per-row scores and alerts.
+
+    ``policy="alerts"`` lets the product's alert policy decide (a row alerts when it
+    opens a volume alert); the scores are the same.
 
     >>> from datetime import timedelta
     >>> ts = [datetime(2026, 1, 1) + timedelta(minutes=5 * i) for i in range(400)]
@@ -175,7 +188,13 @@ def detect_series(
     >>> scores, alerts = detect_series(ts, values)
     >>> [i for i, a in enumerate(alerts) if a]
     [350]
+    >>> [i for i, a in enumerate(detect_series(ts, values, policy="alerts")[1]) if a]
+    [350]
     """
+    if policy not in POLICIES:
+        raise ValueError(f"unknown policy {policy!r}; expected one of {', '.join(POLICIES)}")
+    if policy == "alerts":
+        return _detect_with_policy(timestamps, values, bin_minutes, sensitivity)
     detector = VolumeSpike(bin_minutes=bin_minutes, sensitivity=sensitivity)
     gate = EpisodeGate()
     scores: list[float] = []
@@ -185,6 +204,19 @@ def detect_series(
         alerts.append(gate.update(ts, is_anomalous(score, sensitivity)))
         scores.append(score)
         detector.learn_one(ts, value)
+    return scores, alerts
+
+
+def _detect_with_policy(
+    timestamps: Sequence[datetime], values: Sequence[int], bin_minutes: int, sensitivity: str
+) -> tuple[list[float], list[bool]]:
+    policy = StreamDetectors(bin_minutes=bin_minutes, sensitivity=sensitivity)
+    scores: list[float] = []
+    alerts: list[bool] = []
+    for ts, value in zip(timestamps, values):
+        scores.append(policy.volume.score_one(ts, value))
+        decisions = policy.step(BinStats("nab", ts, n=value))
+        alerts.append(any(d.action == "open" and d.kind in VOLUME_KINDS for d in decisions))
     return scores, alerts
 
 
@@ -218,6 +250,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sensitivity", default="normal", help="low, normal or high (default normal)"
     )
+    parser.add_argument(
+        "--policy", choices=POLICIES, default="gate",
+        help="gate: one alert per episode of anomalous bins (default); alerts: the "
+        "product's alert policy decides",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -240,7 +277,8 @@ def run(args: argparse.Namespace) -> int:
     results: dict[str, dict[str, FileScore]] = {}
     for path in tqdm(files, desc="nab", unit="file", file=sys.stderr):
         raw_ts, timestamps, values = _read_series(path)
-        scores, alerts = detect_series(timestamps, values, args.bin_minutes, args.sensitivity)
+        scores, alerts = detect_series(timestamps, values, args.bin_minutes, args.sensitivity,
+                                       args.policy)
         with (args.out / path.name).open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["timestamp", "value", "anomaly_score", "alert"])

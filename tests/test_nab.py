@@ -15,6 +15,7 @@ from monitoring.evaluate.nab import (
     probation_length,
     scaled_sigmoid,
     score_detections,
+    window_hits,
 )
 
 T0 = datetime(2026, 1, 1)
@@ -76,6 +77,38 @@ def test_scaled_sigmoid(x, expected):
     assert scaled_sigmoid(x) == pytest.approx(expected)
 
 
+HIT_CASES = [
+    # (detected rows, expected (first row, position, reward) per window; None = missed)
+    ([], [None, None]),
+    ([400, 700], [(400, 0.0, 1.0), (700, 0.0, 1.0)]),
+    ([450, 420], [(420, 0.2, sig(-80 / 100) / MAX_TP), None]),  # the earliest counts
+    ([499, 719], [(499, 0.99, sig(-1 / 100) / MAX_TP), (719, 0.95, sig(-1 / 20) / MAX_TP)]),
+    ([100, 399, 500, 650], [None, None]),  # probation, just before, just after, between
+]
+
+
+@pytest.mark.parametrize(("rows", "expected"), HIT_CASES)
+def test_window_hits_first_detection(rows, expected):
+    ts = stamps(1000)
+    windows = [(ts[a], ts[b]) for a, b in WINDOWS]
+    hits = nab.window_hits(ts, [i in rows for i in range(1000)], windows)
+    assert [(h.left, h.right) for h in hits] == WINDOWS
+    for hit, want in zip(hits, expected, strict=True):
+        if want is None:
+            assert (hit.first, hit.position, hit.reward) == (None, None, None)
+        else:
+            assert hit.first == want[0]
+            assert hit.position == pytest.approx(want[1])
+            assert hit.reward == pytest.approx(want[2])
+
+
+def test_window_hits_skip_windows_in_probation():
+    ts = stamps(1000)
+    hits = window_hits(ts, [True] * 1000, [(ts[10], ts[100]), (ts[140], ts[200])])
+    # The first window ends in probation (150 rows); the second is hit on row 150.
+    assert [(h.left, h.first) for h in hits] == [(140, 150)]
+
+
 def test_window_in_probation_is_not_scored():
     ts = stamps(1000)
     score = score_detections(ts, [False] * 1000, [(ts[10], ts[100])], STD)
@@ -118,6 +151,9 @@ def test_command_end_to_end(tmp_path, capsys, policy):
     assert nab.run(parser.parse_args([str(data), "--out", str(out), "--policy", policy])) == 0
     printed = capsys.readouterr().out
     result = json.loads(printed.strip().splitlines()[-1])
+    window_lines = [line for line in printed.splitlines() if line.startswith("  window ")]
+    assert len(window_lines) == 2
+    assert all("first alert" in line and "reward" in line for line in window_lines)
     for name in ("quiet.csv", "busy.csv"):
         with (out / name).open() as fh:
             rows = list(csv.DictReader(fh))

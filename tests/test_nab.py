@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
+from monitoring.detect import EpisodeGate
 from monitoring.evaluate import nab
 from monitoring.evaluate.nab import (
     DEFAULT_PROFILES,
@@ -181,3 +182,22 @@ def test_command_without_labels_and_empty_dir(tmp_path, capsys):
     write_series(data / "a.csv", stamps(50), [1] * 50)
     assert nab.run(args) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["scored"] is False
+
+
+def test_aftermath_of_a_burst_does_not_silence_the_next_one():
+    # An hour-long burst, then eight calm hours, then a short second burst.  The six-hour
+    # and day windows remember the first burst for hours (the score stays anomalous), but
+    # only the rising score opens and extends episodes, so the second burst alerts.
+    rng = np.random.default_rng(1)
+    n = 5 * 288
+    ts = stamps(n)
+    values = rng.poisson(20, n)
+    first, second = 3 * 288, 3 * 288 + 12 + 8 * 12
+    values[first : first + 24] = 120
+    values[second : second + 3] = 200
+    scores, alerts = nab.detect_series(ts, [int(v) for v in values])
+    assert [i for i, a in enumerate(alerts) if a] == [first, second]
+    # Fed the plain score, the gate would have kept the first episode open.
+    gate = EpisodeGate()
+    plain = [gate.update(t, s >= 4.0) for t, s in zip(ts, scores)]
+    assert [i for i, a in enumerate(plain) if a] == [first]

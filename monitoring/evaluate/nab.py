@@ -3,7 +3,11 @@
 For every ``*.csv`` (``timestamp,value``) in DATA_DIR the :class:`VolumeSpike` detector
 scores each bin *before* learning it, :func:`is_anomalous` at the product's default
 sensitivity flags it and an :class:`EpisodeGate` turns the flags into alerts: decisions
-are made bin by bin, with no look-ahead and no threshold fitted to the labels.  With
+are made bin by bin, with no look-ahead and no threshold fitted to the labels.  The flag
+is raised on the detector's *rising* score (:meth:`VolumeSpike.rising_score`, the score
+of the scales with new evidence in this bin), as the product's alert policy opens on it:
+a trailing window that only remembers an earlier burst neither opens an alert nor keeps
+the earlier episode open past its end (which would silence the next event).  With
 ``--policy alerts`` the product's own alert policy (:class:`StreamDetectors`, fed the
 counts alone) decides instead: an alert is a volume alert it opens.
 ``OUT_DIR/<file name>`` gets ``timestamp,value,anomaly_score,alert`` where
@@ -257,9 +261,9 @@ def detect_series(
     scores: list[float] = []
     alerts: list[bool] = []
     for ts, value in zip(timestamps, values):
-        score = detector.score_one(ts, value)
-        alerts.append(gate.update(ts, is_anomalous(score, sensitivity)))
-        scores.append(score)
+        rising = detector.rising_score(ts, value)
+        alerts.append(gate.update(ts, is_anomalous(rising, sensitivity)))
+        scores.append(detector.score_one(ts, value))
         detector.learn_one(ts, value)
     return scores, alerts
 

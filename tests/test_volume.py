@@ -241,3 +241,40 @@ def test_episode_calibrator_censors_crises(censor, low, high):
                             censor=censor)
     _bursts(cal, 5000, (3.0, 4.0, 3.0, 4.0, 3.0, 4.0, 3.0, 4.0, 3.0, 200.0))
     assert low <= cal.calibrate(40.0) <= high
+
+
+@pytest.mark.parametrize(("excesses", "low", "high"), [
+    ((), 0.0, 0.0),  # no history: the prior, exponential excesses
+    ((1.0, 1.0, 1.0, 1.0), 0.0, 0.0),  # equal peaks: lighter than exponential, kept at 0
+    ((0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 20.0), 0.3, 0.5),  # a few huge peaks
+])
+def test_episode_calibrator_shape_follows_heavy_tails(excesses, low, high):
+    from monitoring.detect import EpisodeCalibrator
+
+    cal = EpisodeCalibrator(level=2.0, run_length=3, halflife=10_000, prior_updates=100,
+                            censor=1e9)
+    for excess in excesses * 20:
+        cal.update(2.0 + excess)
+        for _ in range(40):
+            cal.update(0.5)
+    assert low <= cal.shape <= high
+
+
+def test_heavy_tailed_peaks_make_ordinary_peaks_rarer_than_an_exponential_fit():
+    # Many small peaks and a few huge ones: an exponential fitted to their mean excess
+    # would call a peak of excess 2 ordinary; the generalised Pareto fit does not.
+    from monitoring.detect import EpisodeCalibrator
+
+    cal = EpisodeCalibrator(level=2.0, run_length=3, halflife=10_000, prior_updates=100,
+                            censor=1e9)
+    for k in range(200):
+        cal.update(2.0 + (30.0 if k % 10 == 0 else 0.3))
+        for _ in range(40):
+            cal.update(0.5)
+    rate, sigma = cal._rate_and_scale()
+    at_level = -math.log10(rate)
+    exponential = 2.0 / (sigma * math.log(10.0))  # the excess's share of the surprise
+    assert cal.shape > 0.3
+    assert cal.calibrate(4.0) - at_level > 1.3 * exponential
+    # ... and the calibrated surprise still grows with the peak.
+    assert cal.calibrate(4.0) < cal.calibrate(10.0) < cal.calibrate(40.0)

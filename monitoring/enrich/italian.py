@@ -114,27 +114,37 @@ def _split_hashtag(match: re.Match[str]) -> str:
     return " " + _CAMEL.sub(" ", match.group(1)) + " "
 
 
-def _clean(text: str) -> str:
-    # Each pass runs only when a cheap test shows it can change something.
+def _bound(text: str) -> str:
+    """The whole-text steps of the cleaning: cut, invisible characters, runs."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = text[: MAX_TEXT_CHARS + MAX_TEXT_CHARS // 2]
-    ascii_only = text.isascii()
-    if not ascii_only:
+    if not text.isascii():
         text = _INVISIBLE.sub("", text)
-    text = collapse_runs(text)[:MAX_TEXT_CHARS]
+    return collapse_runs(text)[:MAX_TEXT_CHARS]
+
+
+def _clean_chunk(text: str) -> str:
+    """The steps of the cleaning that never reach across white space: URLs, user names,
+    hashtags and typographic apostrophes (their matches hold no white space and their
+    patterns look at no character beyond it)."""
     if "http" in text or "www." in text:
         text = _URL.sub(" ", text)
     if "@" in text:
         text = _MENTION.sub(" ", text)
     if "#" in text:
         text = _HASHTAG.sub(_split_hashtag, text)
-    if ascii_only:
+    if text.isascii():
         return text
     for quote in _QUOTES:  # str.replace is much faster than str.translate with a dict
         if quote in text:
             text = text.replace(quote, "'")
     return text
+
+
+def _clean(text: str) -> str:
+    # Each pass runs only when a cheap test shows it can change something.
+    return _clean_chunk(_bound(text))
 
 
 _WORD_CACHE: dict[str, str] = {}
@@ -153,6 +163,63 @@ def _fold_word(surface: str) -> str:
     return found
 
 
+#: ``(kind, surface, folded, word, caps)`` of each token shape ``_TOKEN.findall`` returns:
+#: ``word`` is the folded form for word tokens and ``""`` otherwise, ``caps`` whether a
+#: word token is in capitals (two letters or more).
+_ENTRIES: dict[tuple[str, str, str, str], tuple[str, str, str, str, bool]] = {}
+_ENTRIES_SIZE = 100_000
+
+
+def _entry(found: tuple[str, str, str, str]) -> tuple[str, str, str, str, bool]:
+    emo, word, punct, sym = found
+    if word:
+        if word[-1] == "'":
+            word = word.rstrip("'")
+        # "nooo" -> "no", "bellooo" -> "bello" (runs of three or more letters)
+        folded = _fold_word(word)
+        entry = ("word", word, folded, folded, word.isupper() and len(word) > 1)
+    elif punct:
+        entry = ("punct", punct, punct, "", False)
+    elif emo:
+        entry = ("emo", emo, emo.lower(), "", False)
+    else:
+        entry = ("sym", sym, sym, "", False)
+    if len(_ENTRIES) >= _ENTRIES_SIZE:  # bounded memory on hostile input
+        _ENTRIES.clear()
+    _ENTRIES[found] = entry
+    return entry
+
+
+#: Tokens of each white-space separated chunk of cleaned text seen (chunks up to
+#: :data:`_CHUNK_CHARS` characters).  No token, and no match of the cleaning patterns,
+#: spans white space, and no pattern looks beyond it, so a text's tokens are its chunks'
+#: tokens in order.
+_CHUNKS: dict[str, tuple[tuple[str, str, str, str, bool], ...]] = {}
+_CHUNKS_SIZE = 100_000
+_CHUNK_CHARS = 40
+
+
+def _chunk_entries(chunk: str) -> tuple[tuple[str, str, str, str, bool], ...]:
+    get = _ENTRIES.get
+    found = tuple(get(f) or _entry(f) for f in _TOKEN.findall(_clean_chunk(chunk)))
+    if len(chunk) <= _CHUNK_CHARS:
+        if len(_CHUNKS) >= _CHUNKS_SIZE:  # bounded memory on hostile input
+            _CHUNKS.clear()
+        _CHUNKS[chunk] = found
+    return found
+
+
+def _entries(text: str) -> list[tuple[str, str, str, str, bool]]:
+    """Tokens of a text with what the scorer needs of each (see :func:`_entry`)."""
+    get = _CHUNKS.get
+    out: list[tuple[str, str, str, str, bool]] = []
+    extend = out.extend
+    for chunk in _bound(text).split():
+        found = get(chunk)
+        extend(found if found is not None else _chunk_entries(chunk))
+    return out
+
+
 def tokenize(text: str) -> list[tuple[str, str, str]]:
     """Split a text into ``(kind, surface, folded)`` tokens.
 
@@ -163,21 +230,7 @@ def tokenize(text: str) -> list[tuple[str, str, str]]:
     >>> [t[2] for t in tokenize("Dell'operatore? NON risponde!! #ServizioPessimo :(")]
     ['dell', 'operatore', '?', 'non', 'risponde', '!', '!', 'servizio', 'pessimo', ':(']
     """
-    tokens: list[tuple[str, str, str]] = []
-    append = tokens.append
-    for emo, word, punct, sym in _TOKEN.findall(_clean(text)):
-        if word:
-            if word[-1] == "'":
-                word = word.rstrip("'")
-            # "nooo" -> "no", "bellooo" -> "bello" (runs of three or more letters)
-            append(("word", word, _fold_word(word)))
-        elif punct:
-            append(("punct", punct, punct))
-        elif emo:
-            append(("emo", emo, emo.lower()))
-        else:
-            append(("sym", sym, sym))
-    return tokens
+    return [entry[:3] for entry in _entries(text)]
 
 
 _ARE = ["are", "o", "i", "a", "iamo", "ate", "ano", "ato", "ata", "ati", "ate", "ando", "avo", "avi", "ava", "avamo", "avano", "ai", "asti", "o'", "ammo", "arono", "ero", "erai", "era'", "eremo", "erete", "eranno", "erei", "eresti", "erebbe", "eremmo", "erebbero", "ino", "iate"]
@@ -345,26 +398,23 @@ class ItalianSentimentAnalyzer:
         return self._emoji.get(symbol, 0.0)
 
     def _join_phrases(self, words: list[str]) -> list[str]:
-        if self._phrases.keys().isdisjoint(words):
+        """Join multi-word units (``per niente``) into their first position; the positions
+        they cover become ``""``, so indices stay aligned with the tokens."""
+        phrases = self._phrases
+        if phrases.keys().isdisjoint(words):
             return words
-        out: list[str] = []
-        i, n = 0, len(words)
-        while i < n:
-            options = self._phrases.get(words[i])
-            if options:
-                for phrase in options:
-                    k = len(phrase)
-                    if tuple(words[i : i + k]) == phrase:
-                        out.append(" ".join(phrase))
-                        out.extend([""] * (k - 1))  # keep positions aligned
-                        i += k
-                        break
-                else:
-                    out.append(words[i])
-                    i += 1
-            else:
-                out.append(words[i])
-                i += 1
+        out = list(words)
+        free = 0  # first position not covered by a joined phrase
+        for i in [i for i, w in enumerate(words) if w in phrases]:
+            if i < free:
+                continue
+            for phrase in phrases[words[i]]:
+                k = len(phrase)
+                if tuple(words[i : i + k]) == phrase:
+                    out[i] = " ".join(phrase)
+                    out[i + 1 : i + k] = [""] * (k - 1)
+                    free = i + k
+                    break
         return out
 
     # -- scoring -------------------------------------------------------------------------
@@ -378,62 +428,87 @@ class ItalianSentimentAnalyzer:
         >>> 0 < a < b < c
         True
         """
-        tokens = tokenize(text)
-        if not tokens:
+        found = self._valences(text)
+        if found is None:
             return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+        return _score_valence(*found)
+
+    def compound(self, text: str) -> float:
+        """Only the ``compound`` of :meth:`polarity_scores` (the same number, less work).
+
+        >>> sia = ItalianSentimentAnalyzer()
+        >>> sia.compound("che disservizio!") == sia.polarity_scores("che disservizio!")["compound"]
+        True
+        """
+        found = self._valences(text)
+        if found is None or not found[0]:
+            return 0.0
+        return round(_compound(_emphasised(sum(found[0]), found[2], found[3])), 4)
+
+    def _valences(self, text: str) -> tuple[list[float], int, int, int] | None:
+        """Non-zero valences of a text in order, the number of zero ones, exclamation and
+        question marks; ``None`` when nothing was scored (no token at all)."""
+        tokens = _entries(text)
+        if not tokens:
+            return None
         kinds = [t[0] for t in tokens]
-        folded = [t[2] if t[0] == "word" else "" for t in tokens]
-        joined = self._join_phrases(folded)
-        words = [t[1] for t in tokens if t[0] == "word"]
-        n_caps = sum(1 for w in words if w.isupper() and len(w) > 1)
-        cap_diff = 0 < n_caps < len(words)
+        joined = self._join_phrases([t[3] for t in tokens])
+        n_words = kinds.count("word")
+        n_caps = sum([t[4] for t in tokens])
+        cap_diff = 0 < n_caps < n_words
 
         sentiments: list[float] = []
         positions: list[int] = []
+        zeros = 0
+        scored = False
         contrast_at = -1
         exclamations = questions = 0
         cache, valence = self._cache, self.valence
-        for i, (kind, surface, _) in enumerate(tokens):
-            if kind == "punct":
+        for i, token in enumerate(tokens):
+            kind = token[0]
+            if kind == "word":
+                word = joined[i]
+                if not word:
+                    continue
+                if contrast_at < 0 and scored and word in CONTRASTS:
+                    contrast_at = i
+                scored = True
+                if word in _MODIFIER_WORDS:
+                    zeros += 1
+                    continue
+                v, superlative = cache.get(word) or valence(word)
+                if v == 0.0:
+                    zeros += 1
+                    continue
+                if superlative:
+                    v += B_INCR if v > 0 else -B_INCR
+                if cap_diff and token[4]:
+                    v += C_INCR if v > 0 else -C_INCR
+                v = self._modifiers(v, tokens, kinds, joined, i)
+            elif kind == "punct":
+                surface = token[1]
                 if surface == "!":
                     exclamations += 1
                 elif surface == "?":
                     questions += 1
                 continue
-            if kind == "emo" or kind == "sym":
-                v = self._emoji_valence(surface if kind == "sym" else surface.lower())
+            else:
+                v = self._emoji_valence(token[1] if kind == "sym" else token[2])
                 if kind == "sym" and v == 0.0:
                     continue
+                scored = True
+            if v:
                 sentiments.append(v)
                 positions.append(i)
-                continue
-            word = joined[i]
-            if not word:
-                continue
-            if word in CONTRASTS and contrast_at < 0 and positions:
-                contrast_at = i
-            if word in _MODIFIER_WORDS:
-                sentiments.append(0.0)
-                positions.append(i)
-                continue
-            v, superlative = cache.get(word) or valence(word)
-            if v == 0.0:
-                sentiments.append(0.0)
-                positions.append(i)
-                continue
-            if superlative:
-                v += B_INCR if v > 0 else -B_INCR
-            if cap_diff and surface.isupper() and len(surface) > 1:
-                v += C_INCR if v > 0 else -C_INCR
-            v = self._modifiers(v, tokens, kinds, joined, i)
-            sentiments.append(v)
-            positions.append(i)
-
+            else:
+                zeros += 1
+        if not scored:
+            return None
         if contrast_at >= 0:
             sentiments = [
                 s * 0.5 if p < contrast_at else s * 1.5 for s, p in zip(sentiments, positions)
             ]
-        return _score_valence(sentiments, exclamations, questions)
+        return sentiments, zeros, exclamations, questions
 
     def _modifiers(
         self, v: float, tokens: list, kinds: list[str], joined: list[str], i: int
@@ -484,21 +559,38 @@ def _concord(joined: list[str], j: int) -> bool:
     return False
 
 
-def _score_valence(sentiments: list[float], exclamations: int, questions: int) -> dict:
-    if not sentiments:
-        return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
-    total = sum(sentiments)
-    emphasis = min(exclamations, 4) * 0.292
-    if questions > 1:
-        emphasis += questions * 0.18 if questions <= 3 else 0.96
+def _emphasised(total: float, exclamations: int, questions: int) -> float:
+    """Sum of the valences with the emphasis of exclamation and question marks."""
+    emphasis = _emphasis(exclamations, questions)
     if total > 0:
         total += emphasis
     elif total < 0:
         total -= emphasis
-    compound = max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
+    return total
+
+
+def _emphasis(exclamations: int, questions: int) -> float:
+    emphasis = min(exclamations, 4) * 0.292
+    if questions > 1:
+        emphasis += questions * 0.18 if questions <= 3 else 0.96
+    return emphasis
+
+
+def _compound(total: float) -> float:
+    return max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
+
+
+def _score_valence(
+    sentiments: list[float], zeros: int, exclamations: int, questions: int
+) -> dict[str, float]:
+    """VADER's scores from the non-zero valences (in order) and the number of zero ones."""
+    if not sentiments and not zeros:
+        return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+    emphasis = _emphasis(exclamations, questions)
+    compound = _compound(_emphasised(sum(sentiments), exclamations, questions))
     pos = sum(s + 1 for s in sentiments if s > 0)
     neg = sum(s - 1 for s in sentiments if s < 0)
-    neu = sum(1 for s in sentiments if s == 0)
+    neu = zeros
     if pos > -neg:
         pos += emphasis
     elif pos < -neg:

@@ -30,6 +30,7 @@ from vaderSentiment.vaderSentiment import (
     SPECIAL_CASES,
     SentimentIntensityAnalyzer,
     allcap_differential,
+    normalize,
 )
 
 from monitoring.models import MAX_TEXT_CHARS
@@ -289,6 +290,29 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         """Scores like VADER's ``polarity_scores`` (``neg``, ``neu``, ``pos``, ``compound``)."""
+        return self.score_valence(*self._valences(text))
+
+    def compound(self, text: str) -> float:
+        """Only the ``compound`` of :meth:`polarity_scores` (the same number, less work).
+
+        >>> care = EnglishSentimentAnalyzer()
+        >>> text = "Still waiting for a refund!!"
+        >>> care.compound(text) == care.polarity_scores(text)["compound"]
+        True
+        """
+        sentiments, text = self._valences(text)
+        if not sentiments:
+            return 0.0
+        total = float(sum(sentiments))
+        emphasis = self._punctuation_emphasis(text)
+        if total > 0:
+            total += emphasis
+        elif total < 0:
+            total -= emphasis
+        return round(normalize(total), 4)
+
+    def _valences(self, text: str) -> tuple[list[float], str]:
+        """The valence of each token and the text VADER's punctuation emphasis reads."""
         text = bound_text(text)
         if self.extended:
             if "#" in text:
@@ -306,7 +330,7 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
                           for k, s in enumerate(sentiments)]
         if self.extended and "?" in text:
             sentiments = [s * QUESTION_POSITIVE_SCALAR if s > 0 else s for s in sentiments]
-        return self.score_valence(sentiments, text)
+        return sentiments, text
 
     def _split_hashtag(self, match: re.Match[str]) -> str:
         """``#EpicFail`` -> ``Epic Fail``; ``#unitedsucks`` -> ``united sucks`` when a
@@ -488,7 +512,7 @@ def score(text: str, lang: str) -> Sentiment:
     Sentiment(compound=0.0, label='neutral')
     """
     kind = "it" if lang == "it" else "en"
-    compound = float(_analyzer(kind).polarity_scores(text)["compound"])
+    compound = float(_analyzer(kind).compound(text))
     if math.isnan(compound):
         compound = 0.0
     return Sentiment(compound, label_of(compound, kind))

@@ -116,12 +116,16 @@ def _split_hashtag(match: re.Match[str]) -> str:
 
 def _bound(text: str) -> str:
     """The whole-text steps of the cleaning: cut, invisible characters, runs."""
+    return collapse_runs(_visible(text))[:MAX_TEXT_CHARS]
+
+
+def _visible(text: str) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = text[: MAX_TEXT_CHARS + MAX_TEXT_CHARS // 2]
     if not text.isascii():
         text = _INVISIBLE.sub("", text)
-    return collapse_runs(text)[:MAX_TEXT_CHARS]
+    return text
 
 
 def _clean_chunk(text: str) -> str:
@@ -190,33 +194,74 @@ def _entry(found: tuple[str, str, str, str]) -> tuple[str, str, str, str, bool]:
     return entry
 
 
-#: Tokens of each white-space separated chunk of cleaned text seen (chunks up to
-#: :data:`_CHUNK_CHARS` characters).  No token, and no match of the cleaning patterns,
-#: spans white space, and no pattern looks beyond it, so a text's tokens are its chunks'
-#: tokens in order.
+#: Tokens of each white-space separated chunk seen (chunks up to :data:`_CHUNK_CHARS`
+#: characters): ``_CHUNKS`` of chunks of bounded text, ``_RAW_CHUNKS`` of chunks of text
+#: whose runs (see :func:`~monitoring.enrich.sentiment.collapse_runs`) are all inside a
+#: chunk, collapsed here.  No token, and no match of the cleaning patterns, spans white
+#: space, and no pattern looks beyond it, so a text's tokens are its chunks' tokens in order.
 _CHUNKS: dict[str, tuple[tuple[str, str, str, str, bool], ...]] = {}
+_RAW_CHUNKS: dict[str, tuple[tuple[str, str, str, str, bool], ...]] = {}
 _CHUNKS_SIZE = 100_000
 _CHUNK_CHARS = 40
 
 
-def _chunk_entries(chunk: str) -> tuple[tuple[str, str, str, str, bool], ...]:
+def _tokens_of_chunk(
+    chunk: str, key: str, memo: dict[str, tuple[tuple[str, str, str, str, bool], ...]]
+) -> tuple[tuple[str, str, str, str, bool], ...]:
     get = _ENTRIES.get
     found = tuple(get(f) or _entry(f) for f in _TOKEN.findall(_clean_chunk(chunk)))
-    if len(chunk) <= _CHUNK_CHARS:
-        if len(_CHUNKS) >= _CHUNKS_SIZE:  # bounded memory on hostile input
-            _CHUNKS.clear()
-        _CHUNKS[chunk] = found
+    if len(key) <= _CHUNK_CHARS:
+        if len(memo) >= _CHUNKS_SIZE:  # bounded memory on hostile input
+            memo.clear()
+        memo[key] = found
     return found
+
+
+def _chunk_entries(chunk: str) -> tuple[tuple[str, str, str, str, bool], ...]:
+    return _tokens_of_chunk(chunk, chunk, _CHUNKS)
+
+
+def _raw_chunk_entries(chunk: str) -> tuple[tuple[str, str, str, str, bool], ...]:
+    return _tokens_of_chunk(collapse_runs(chunk), chunk, _RAW_CHUNKS)
+
+
+def _runs_stay_in_chunks(text: str, chunks: list[str]) -> bool:
+    """Whether no run of a unit of one to three characters repeated four times or more
+    (what :func:`~monitoring.enrich.sentiment.collapse_runs` shortens) can hold white space.
+
+    Such a run repeats a unit holding white space, so the text has white space at four
+    positions spaced by the unit's length: two white space characters in a row, or, with
+    single spaces between chunks, three equal chunks of one or two characters in a row.
+    """
+    if len(text) - sum(map(len, chunks)) != len(chunks) - 1:
+        return False  # white space before, after, or two characters of it in a row
+    previous, repeats = "", 0
+    for chunk in chunks:
+        if chunk == previous and len(chunk) <= 2:
+            repeats += 1
+            if repeats == 2:
+                return False
+        else:
+            repeats = 0
+        previous = chunk
+    return True
 
 
 def _entries(text: str) -> list[tuple[str, str, str, str, bool]]:
     """Tokens of a text with what the scorer needs of each (see :func:`_entry`)."""
-    get = _CHUNKS.get
+    text = _visible(text)
+    chunks = text.split()
+    if len(text) <= MAX_TEXT_CHARS and _runs_stay_in_chunks(text, chunks):
+        # Each chunk's runs are collapsed with the chunk (memoised).
+        get, compute = _RAW_CHUNKS.get, _raw_chunk_entries
+    else:
+        chunks = collapse_runs(text)[:MAX_TEXT_CHARS].split()
+        get, compute = _CHUNKS.get, _chunk_entries
     out: list[tuple[str, str, str, str, bool]] = []
     extend = out.extend
-    for chunk in _bound(text).split():
+    for chunk in chunks:
         found = get(chunk)
-        extend(found if found is not None else _chunk_entries(chunk))
+        extend(found if found is not None else compute(chunk))
     return out
 
 
@@ -359,7 +404,13 @@ class ItalianSentimentAnalyzer:
                 self._phrases.setdefault(words[0], []).append(words)
         for options in self._phrases.values():
             options.sort(key=len, reverse=True)
+        # The same options, longest first, by their first two words.
+        self._pairs: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        for options in self._phrases.values():
+            for phrase in options:
+                self._pairs.setdefault(phrase[:2], []).append(phrase)
         self._cache: dict[str, tuple[float, bool]] = {}
+        self._infos: dict[str, tuple[float, bool, bool, bool]] = {}
         self._emoji: dict[str, float] | None = None
 
     # -- lexicon look-up -----------------------------------------------------------------
@@ -389,6 +440,19 @@ class ItalianSentimentAnalyzer:
             self._cache[word] = result
         return result
 
+    def _info(self, word: str) -> tuple[float, bool, bool, bool]:
+        """``(valence, superlative, contrast, modifier)`` of a folded word (memoised);
+        :data:`_PLAIN` for the many words with none of them."""
+        contrast, modifier = word in CONTRASTS, word in _MODIFIER_WORDS
+        v, superlative = self.valence(word)
+        info = (v, superlative, contrast, modifier)
+        if v == 0.0 and not contrast and not modifier:
+            info = _PLAIN
+        if len(self._infos) >= 100_000:  # bounded memory on hostile input
+            self._infos.clear()
+        self._infos[word] = info
+        return info
+
     def _emoji_valence(self, symbol: str) -> float:
         value = self.lexicon.get(symbol)
         if value is not None:
@@ -403,14 +467,19 @@ class ItalianSentimentAnalyzer:
         phrases = self._phrases
         if phrases.keys().isdisjoint(words):
             return words
+        pairs = self._pairs
         out = list(words)
+        last = len(words) - 1
         free = 0  # first position not covered by a joined phrase
         for i in [i for i, w in enumerate(words) if w in phrases]:
-            if i < free:
+            if i < free or i == last:
                 continue
-            for phrase in phrases[words[i]]:
+            options = pairs.get((words[i], words[i + 1]))
+            if options is None:
+                continue
+            for phrase in options:
                 k = len(phrase)
-                if tuple(words[i : i + k]) == phrase:
+                if k == 2 or tuple(words[i + 2 : i + k]) == phrase[2:]:
                     out[i] = " ".join(phrase)
                     out[i + 1 : i + k] = [""] * (k - 1)
                     free = i + k
@@ -463,21 +532,23 @@ class ItalianSentimentAnalyzer:
         scored = False
         contrast_at = -1
         exclamations = questions = 0
-        cache, valence = self._cache, self.valence
+        infos, info_of = self._infos, self._info
         for i, token in enumerate(tokens):
             kind = token[0]
             if kind == "word":
                 word = joined[i]
                 if not word:
                     continue
-                if contrast_at < 0 and scored and word in CONTRASTS:
-                    contrast_at = i
-                scored = True
-                if word in _MODIFIER_WORDS:
+                info = infos.get(word) or info_of(word)
+                if info is _PLAIN:
+                    scored = True
                     zeros += 1
                     continue
-                v, superlative = cache.get(word) or valence(word)
-                if v == 0.0:
+                v, superlative, contrast, modifier = info
+                if contrast and contrast_at < 0 and scored:
+                    contrast_at = i
+                scored = True
+                if modifier or v == 0.0:
                     zeros += 1
                     continue
                 if superlative:
@@ -544,6 +615,10 @@ class ItalianSentimentAnalyzer:
             v *= N_SCALAR
         return v
 
+
+#: What :meth:`ItalianSentimentAnalyzer._info` gives a word with no valence that is
+#: neither a contrast nor a modifier.
+_PLAIN = (0.0, False, False, False)
 
 _PRIMARY_NEGATORS = frozenset(("non", "nn", "senza"))
 

@@ -403,7 +403,32 @@ def _prepare(text: str) -> tuple[str, tuple[str, ...], str, tuple[str, ...]]:
         body = _HANDLE.sub(" ", no_urls) if handles else no_urls
     else:
         handles, body = (), no_urls
-    return no_urls, handles, body, tuple(tokens(body))
+    return no_urls, handles, body, _chunked_tokens(body)
+
+
+#: :func:`tokens` of each white-space separated chunk seen (up to 40 characters).
+_TOKEN_CHUNKS: dict[str, tuple[str, ...]] = {}
+
+
+def _chunked_tokens(text: str) -> tuple[str, ...]:
+    """:func:`tokens` of ``text``, from the memoised tokens of its chunks.
+
+    The same tokens: no token holds white space, lower-casing is the same chunk by chunk
+    (even the final sigma's context ends at white space), and without an apostrophe
+    in a chunk both token patterns of :func:`tokens` find the same runs of word characters.
+    """
+    memo = _TOKEN_CHUNKS
+    out: list[str] = []
+    for chunk in text[:MAX_TEXT_CHARS].split():
+        found = memo.get(chunk)
+        if found is None:
+            found = tuple(tokens(chunk))
+            if len(chunk) <= 40:
+                if len(memo) >= MEMO_SIZE:  # bounded memory on hostile input
+                    memo.clear()
+                memo[chunk] = found
+        out.extend(found)
+    return tuple(out)
 
 
 def text_tokens(text: str) -> tuple[str, ...]:
@@ -413,6 +438,34 @@ def text_tokens(text: str) -> tuple[str, ...]:
     ('senza', 'luce', 'da', 'ieri')
     """
     return _prepare(text[:MAX_TEXT_CHARS])[3]
+
+
+_HANDLE_FLAGS: dict[tuple[re.Pattern[str] | None, str], tuple[bool, bool]] = {}
+_TAG_FLAGS: dict[str, tuple[bool, bool]] = {}
+
+
+def _handle_flags(brand: re.Pattern[str] | None, handle: str) -> tuple[bool, bool]:
+    """Whether a handle looks like a care desk's and whether it names the brand (memoised)."""
+    key = (brand, handle)
+    found = _HANDLE_FLAGS.get(key)
+    if found is None:
+        found = (_CARE_HANDLE.search(handle, 1) is not None,
+                 brand is not None and brand.search(handle.lower()) is not None)
+        if len(_HANDLE_FLAGS) >= MEMO_SIZE:  # bounded memory on hostile input
+            _HANDLE_FLAGS.clear()
+        _HANDLE_FLAGS[key] = found
+    return found
+
+
+def _tag_flags(tag: str) -> tuple[bool, bool]:
+    """Whether a hashtag is a complaint's and whether it is a polemic's (memoised)."""
+    found = _TAG_FLAGS.get(tag)
+    if found is None:
+        found = (_COMPLAINT_TAG.search(tag) is not None, _POLEMIC_TAG.search(tag) is not None)
+        if len(_TAG_FLAGS) >= MEMO_SIZE:  # bounded memory on hostile input
+            _TAG_FLAGS.clear()
+        _TAG_FLAGS[tag] = found
+    return found
 
 
 def _features(
@@ -426,8 +479,9 @@ def _features(
     if handles:
         leading = _LEADING_HANDLES.match(no_urls)
         lead_handles = _HANDLE.findall(leading.group()) if leading else []
-        care = {h for h in handles if _CARE_HANDLE.search(h, 1)}
-        brand_handles = care | {h for h in handles if brand and brand.search(h.lower())}
+        flags = [_handle_flags(brand, h) for h in handles]
+        care = {h for h, (is_care, _) in zip(handles, flags) if is_care}
+        brand_handles = care | {h for h, (_, is_brand) in zip(handles, flags) if is_brand}
         if any(h in brand_handles for h in lead_handles):
             f["addressed_to_brand"] = 1.0
         elif lead_handles and brand is None:
@@ -448,10 +502,12 @@ def _features(
     for name in _MATCHER.find(toks) if matched is None else matched:
         f[name] = 1.0
     if "#" in body:
-        tags = " ".join(_HASHTAG.findall(body))
-        if _COMPLAINT_TAG.search(tags):
+        # Neither tag pattern can match across the space between two tags: the same as
+        # searching the tags joined by spaces.
+        tag_flags = [_tag_flags(tag) for tag in _HASHTAG.findall(body)]
+        if any(complaint for complaint, _ in tag_flags):
             f["complaint_words"] = 1.0
-        if _POLEMIC_TAG.search(tags):
+        if any(polemic for _, polemic in tag_flags):
             f["polemic_words"] = 1.0
     if "?" in body or toks[0] in _QUESTION_WORDS:
         f["question"] = 1.0

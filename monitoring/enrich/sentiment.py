@@ -21,6 +21,7 @@ import string
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
@@ -199,8 +200,23 @@ _DURATION = re.compile(
     r"\s{0,3}(?:more\s+)?(?:hours?|hrs?|days|weeks|months)(?![\w'])",
     re.IGNORECASE,
 )
-# "sucks.i paid": words glued by punctuation without a space.
-_GLUED = re.compile(r"(?<=[a-z]{2})([.!?;,])(?=[A-Za-z])")
+# "sucks.i paid": words glued by punctuation without a space (the pattern starts at the
+# punctuation mark, so the scan skips to those, then looks behind it).
+_GLUED = re.compile(r"([.!?;,])(?<=[a-z]{2}[.!?;,])(?=[A-Za-z])")
+# Characters other than ASCII letters that match an ASCII letter when the case is ignored
+# (tests/test_sentiment.py checks the list against every code point).  Without them, a
+# case-insensitive pattern of ASCII words matches only where the lower-cased text has them.
+CASE_TWINS = "\u0130\u0131\u017f\u212a"
+_CASE_TWIN = re.compile(f"[{CASE_TWINS}]")
+_WORDS = re.compile(r"[\w']+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# First two words of each phrase: a phrase matches only where the lower-cased text has
+# them as consecutive runs of word characters and apostrophes.
+_PHRASE_PAIRS = frozenset(tuple(p.split()[:2]) for p in CARE_PHRASES)
+if any(len(p.split()) < 2 for p in CARE_PHRASES):  # pragma: no cover - a one-word phrase
+    raise RuntimeError("CARE_PHRASES hold expressions of two words or more")
+_DURATION_WORDS = ("for", "after", "over", "than")
+_DURATION_UNITS = ("hour", "hr", "days", "weeks", "months")
 _NEGATE = frozenset(NEGATE)
 
 
@@ -232,6 +248,12 @@ def label_of(compound: float, lang: str = "it") -> str:
 
 def _is_negated(word: str) -> bool:
     return word in _NEGATE or "n't" in word
+
+
+def _has_phrase_pair(low: str) -> bool:
+    """Whether a lower-cased text has the first two words of a :data:`CARE_PHRASES` entry."""
+    words = _WORDS.findall(low)
+    return not _PHRASE_PAIRS.isdisjoint(pairwise(words))
 
 
 def _join_phrase(match: re.Match[str]) -> str:
@@ -271,22 +293,18 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
                 self.lexicon[phrase.replace(" ", "_")] = valence
 
     def _demojize(self, text: str) -> str:
+        """Each emoji replaced by its description, after a space unless one precedes it."""
         if text.isascii():
             return text
-        parts: list[str] = []
-        prev_space = True
-        emojis = self.emojis
-        for ch in text:
-            description = emojis.get(ch)
-            if description is not None:
-                if not prev_space:
-                    parts.append(" ")
-                parts.append(description)
-                prev_space = False
-            else:
-                parts.append(ch)
-                prev_space = ch == " "
-        return "".join(parts)
+        return _NON_ASCII.sub(self._describe, text)
+
+    def _describe(self, match: re.Match[str]) -> str:
+        char = match.group()
+        description = self.emojis.get(char)
+        if description is None:
+            return char
+        i = match.start()
+        return " " + description if i and match.string[i - 1] != " " else description
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         """Scores like VADER's ``polarity_scores`` (``neg``, ``neu``, ``pos``, ``compound``)."""
@@ -318,8 +336,14 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
             if "#" in text:
                 text = _HASHTAG.sub(self._split_hashtag, text)
             text = _GLUED.sub(r"\1 ", text)
-            text = _DURATION.sub(" long_wait ", text)
-            text = _PHRASE.sub(_join_phrase, text)
+            plain = text.isascii() or _CASE_TWIN.search(text) is None
+            low = text.lower() if plain else ""
+            if not plain or (any(w in low for w in _DURATION_WORDS)
+                             and any(u in low for u in _DURATION_UNITS)):
+                text = _DURATION.sub(" long_wait ", text)
+                low = text.lower() if plain else ""
+            if not plain or _has_phrase_pair(low):
+                text = _PHRASE.sub(_join_phrase, text)
         text = self._demojize(text).strip()
         words = self._words(text)
         lower = [w.lower() for w in words]

@@ -550,4 +550,25 @@ def score_batch(texts: Sequence[str], langs: Sequence[str]) -> list[Sentiment]:
     """
     if len(texts) != len(langs):
         raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
-    return [score(t, lang) for t, lang in zip(texts, langs)]
+    analyzers = {"it": _analyzer("it"), "en": _analyzer("en")}
+    memo = _SENTIMENTS
+    out: list[Sentiment] = []
+    for text, lang in zip(texts, langs):
+        kind = "it" if lang == "it" else "en"
+        compound = float(analyzers[kind].compound(text))
+        if math.isnan(compound):
+            compound = 0.0
+        # The sign too: 0.0 and -0.0 are equal keys.
+        key = (compound, kind, math.copysign(1.0, compound))
+        found = memo.get(key)
+        if found is None:
+            found = Sentiment(compound, label_of(compound, kind))
+            if len(memo) >= 100_000:
+                memo.clear()
+            memo[key] = found
+        out.append(found)
+    return out
+
+
+#: Sentiments by compound score and scorer: a batch has few distinct scores.
+_SENTIMENTS: dict[tuple[float, str, float], Sentiment] = {}

@@ -69,7 +69,7 @@ class PhraseMatcher:
         self.vocabularies = vocabularies
         self._exact: dict[str, list[tuple[str, tuple]]] = {}
         self._prefix: dict[str, list[tuple[str, str, tuple]]] = {}
-        self._memo: dict[str, tuple[tuple[str, tuple], ...]] = {}
+        self._memo: dict[str, tuple[frozenset[str], tuple[tuple[str, tuple], ...]]] = {}
         for feature, phrases in vocabularies.items():
             for phrase in phrases:
                 first, *rest = [self._parse(p) for p in phrase.split()]
@@ -107,13 +107,20 @@ class PhraseMatcher:
             return cls._rest_matches(toks, i + 1, tail)
         return False
 
-    def _starts(self, tok: str) -> tuple[tuple[str, tuple], ...]:
-        """Phrases (feature, remaining patterns) that can start at token ``tok``, memoised."""
-        found = tuple(self._exact.get(tok, ())) + tuple(
+    def _starts(self, tok: str) -> tuple[frozenset[str], tuple[tuple[str, tuple], ...]]:
+        """Phrases that can start at token ``tok``, memoised: the features of the one-token
+        phrases it completes, and ``(feature, remaining patterns)`` of the longer ones."""
+        starting = tuple(self._exact.get(tok, ())) + tuple(
             (feature, rest)
             for stem, feature, rest in self._prefix.get(tok[:3], ())
             if tok.startswith(stem)
         )
+        found = (
+            frozenset(feature for feature, rest in starting if not rest),
+            tuple((feature, rest) for feature, rest in starting if rest),
+        )
+        if not found[0] and not found[1]:
+            found = _NOTHING
         if len(self._memo) >= MEMO_SIZE:  # bounded memory on hostile input
             self._memo.clear()
         self._memo[tok] = found
@@ -122,15 +129,22 @@ class PhraseMatcher:
     def find(self, toks: Sequence[str]) -> set[str]:
         """Names of the vocabularies with at least one phrase in ``toks``."""
         found: set[str] = set()
-        memo, starts, rest_matches = self._memo, self._starts, self._rest_matches
+        get, starts, rest_matches = self._memo.get, self._starts, self._rest_matches
         for i, tok in enumerate(toks):
-            candidates = memo.get(tok)
-            if candidates is None:
-                candidates = starts(tok)
-            for feature, rest in candidates:
+            candidates = get(tok) or starts(tok)
+            if candidates is _NOTHING:
+                continue
+            complete, longer = candidates
+            if complete:
+                found.update(complete)
+            for feature, rest in longer:
                 if feature not in found and rest_matches(toks, i + 1, rest):
                     found.add(feature)
         return found
+
+
+#: What :meth:`PhraseMatcher._starts` gives a token that starts no phrase.
+_NOTHING: tuple[frozenset[str], tuple[tuple[str, tuple], ...]] = (frozenset(), ())
 
 
 _TOKEN = re.compile(r"\w+(?:'(?:t|s|m|re|ve|ll|d)(?!\w))?'?")
@@ -335,6 +349,8 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
         "ultim' ora",
     ),
 }
+if CATEGORIES != ("request", "polemic", "praise", "other"):  # pragma: no cover
+    raise RuntimeError(f"_score_values returns its scores in another order than {CATEGORIES}")
 _MATCHER = PhraseMatcher(VOCABULARIES)
 _VOCABULARY_NAMES = frozenset(VOCABULARIES)
 _QUESTION_WORDS = frozenset(
@@ -523,6 +539,23 @@ def _features(
 
 
 def _scores(f: dict[str, float]) -> dict[str, float]:
+    return dict(zip(CATEGORIES, _score_values(f)))
+
+
+def _best(f: dict[str, float]) -> str:
+    """The category of the highest score, the first one in :data:`CATEGORIES` on a tie
+    (as ``max`` over :func:`_scores`)."""
+    values = _score_values(f)
+    best = 0
+    for i in (1, 2, 3):
+        if values[i] > values[best]:
+            best = i
+    return CATEGORIES[best]
+
+
+def _score_values(f: dict[str, float]) -> tuple[float, float, float, float]:
+    """Scores of ``request``, ``polemic``, ``praise`` and ``other`` (order of
+    :data:`CATEGORIES`)."""
     g = f.get
     to_brand = max(
         g("addressed_to_brand", 0.0),
@@ -578,7 +611,7 @@ def _scores(f: dict[str, float]) -> dict[str, float]:
         - 0.3 * ask
     )
     other = 0.9 + 0.8 * promo + 1.5 * g("links_only", 0.0)
-    return {"request": request, "polemic": polemic, "praise": praise, "other": other}
+    return request, polemic, praise, other
 
 
 def classify(
@@ -635,8 +668,7 @@ def category(
     """
     if matched is not None:
         matched = matched & _VOCABULARY_NAMES
-    scores = _scores(_features(text[:MAX_TEXT_CHARS], compound, brand_terms, matched))
-    return max(CATEGORIES, key=scores.__getitem__)
+    return _best(_features(text[:MAX_TEXT_CHARS], compound, brand_terms, matched))
 
 
 def find_vocabularies(text: str, matcher: PhraseMatcher | None = None) -> set[str]:

@@ -41,7 +41,9 @@ def clean_text(text: str, limit: int = STORED_TEXT_CHARS) -> str:
     >>> clean_text("ok\\x00 fine" + "!" * 10, limit=8)
     'ok fine…'
     """
-    text = _CONTROL.sub("", text[: limit * 2])
+    text = text[: limit * 2]
+    if not text.isprintable():  # printable text has no control character (fast path)
+        text = _CONTROL.sub("", text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

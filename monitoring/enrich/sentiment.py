@@ -30,7 +30,6 @@ from vaderSentiment.vaderSentiment import (
     NEGATE,
     SPECIAL_CASES,
     SentimentIntensityAnalyzer,
-    allcap_differential,
     normalize,
 )
 
@@ -218,6 +217,11 @@ if any(len(p.split()) < 2 for p in CARE_PHRASES):  # pragma: no cover - a one-wo
 _DURATION_WORDS = ("for", "after", "over", "than")
 _DURATION_UNITS = ("hour", "hr", "days", "weeks", "months")
 _NEGATE = frozenset(NEGATE)
+# First two words of VADER's idioms and multi-word boosters: ``_idioms`` can change a
+# valence only when two consecutive words around it are one of these pairs.
+_IDIOM_PAIRS = frozenset(
+    tuple(k.split()[:2]) for k in (*SPECIAL_CASES, *BOOSTER_DICT) if len(k.split()) > 1
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,7 +396,8 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
 
     def _sentiments(self, words: list[str], lower: list[str]) -> list[float]:
         """Valence of each token; tokens that no rule can score are skipped cheaply."""
-        cap_diff = allcap_differential(words)
+        # allcap_differential: some but not all words in capitals
+        cap_diff = 0 < len(words) - sum(map(str.isupper, words)) < len(words)
         lexicon, valence = self.lexicon, self._valence
         failure = FAILURE_NEGATORS if self.extended else frozenset()
         return [
@@ -443,7 +448,7 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
                         s *= 0.9
                 valence += s
                 valence = self._negation(valence, lower, start_i, i)
-                if start_i == 2:
+                if start_i == 2 and not _IDIOM_PAIRS.isdisjoint(pairwise(lower[i - 3 : i + 3])):
                     valence = self._idioms(valence, lower, i)
         if i > 1 and lower[i - 1] == "least" and lower[i - 1] not in lexicon:
             if lower[i - 2] not in ("at", "very"):

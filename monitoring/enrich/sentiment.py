@@ -419,7 +419,7 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
             if (
                 self.extended
                 and item in FAILURE_NEGATORS
-                and not any(w in lexicon for w in lower[i + 1 : i + 4])
+                and lexicon.keys().isdisjoint(lower[i + 1 : i + 4])
             ):
                 return FAILURE_VALENCE
             return 0.0
@@ -455,7 +455,7 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
                 valence *= N_SCALAR
         elif i > 0 and lower[i - 1] == "least" and lower[i - 1] not in lexicon:
             valence *= N_SCALAR
-        if self.extended and valence and any(w in IRREALIS for w in lower[max(0, i - 3) : i]):
+        if self.extended and valence and not IRREALIS.isdisjoint(lower[max(0, i - 3) : i]):
             valence *= IRREALIS_SCALAR
         return valence
 

@@ -171,7 +171,7 @@ def _fold_word(surface: str) -> str:
 #: ``word`` is the folded form for word tokens and ``""`` otherwise, ``caps`` whether a
 #: word token is in capitals (two letters or more).
 _ENTRIES: dict[tuple[str, str, str, str], tuple[str, str, str, str, bool]] = {}
-_ENTRIES_SIZE = 100_000
+_ENTRIES_SIZE = 50_000
 
 
 def _entry(found: tuple[str, str, str, str]) -> tuple[str, str, str, str, bool]:
@@ -201,7 +201,7 @@ def _entry(found: tuple[str, str, str, str]) -> tuple[str, str, str, str, bool]:
 #: space, and no pattern looks beyond it, so a text's tokens are its chunks' tokens in order.
 _CHUNKS: dict[str, tuple[tuple[str, str, str, str, bool], ...]] = {}
 _RAW_CHUNKS: dict[str, tuple[tuple[str, str, str, str, bool], ...]] = {}
-_CHUNKS_SIZE = 100_000
+_CHUNKS_SIZE = 50_000
 _CHUNK_CHARS = 40
 
 

@@ -473,6 +473,34 @@ def _handle_flags(brand: re.Pattern[str] | None, handle: str) -> tuple[bool, boo
     return found
 
 
+_HANDLES_INFO: dict[tuple, tuple[str, bool, bool]] = {}
+
+
+def _handles_info(
+    brand: re.Pattern[str] | None, handles: tuple[str, ...], lead_handles: tuple[str, ...]
+) -> tuple[str, bool, bool]:
+    """What a post's handles say (memoised): the addressing feature (``""`` for none),
+    whether one is a care desk's and whether one names the brand."""
+    key = (brand, handles, lead_handles)
+    found = _HANDLES_INFO.get(key)
+    if found is None:
+        flags = [_handle_flags(brand, h) for h in handles]
+        care = {h for h, (is_care, _) in zip(handles, flags) if is_care}
+        brand_handles = care | {h for h, (_, is_brand) in zip(handles, flags) if is_brand}
+        addressed = ""
+        if any(h in brand_handles for h in lead_handles):
+            addressed = "addressed_to_brand"
+        elif lead_handles and brand is None:
+            # No brand configured: a post opening with a handle may be addressed to a brand.
+            addressed = "addressed_to_handle"
+        found = (addressed, bool(care), bool(brand_handles))
+        if len(handles) <= 8:  # bounded memory on hostile input: few, short keys
+            if len(_HANDLES_INFO) >= MEMO_SIZE:
+                _HANDLES_INFO.clear()
+            _HANDLES_INFO[key] = found
+    return found
+
+
 def _tag_flags(tag: str) -> tuple[bool, bool]:
     """Whether a hashtag is a complaint's and whether it is a polemic's (memoised)."""
     found = _TAG_FLAGS.get(tag)
@@ -494,19 +522,14 @@ def _features(
     brand = _brand_pattern(brand_terms)
     if handles:
         leading = _LEADING_HANDLES.match(no_urls)
-        lead_handles = _HANDLE.findall(leading.group()) if leading else []
-        flags = [_handle_flags(brand, h) for h in handles]
-        care = {h for h, (is_care, _) in zip(handles, flags) if is_care}
-        brand_handles = care | {h for h, (_, is_brand) in zip(handles, flags) if is_brand}
-        if any(h in brand_handles for h in lead_handles):
-            f["addressed_to_brand"] = 1.0
-        elif lead_handles and brand is None:
-            # No brand configured: a post opening with a handle may be addressed to a brand.
-            f["addressed_to_handle"] = 1.0
+        lead_handles = tuple(_HANDLE.findall(leading.group())) if leading else ()
+        addressed, care, brand_handles = _handles_info(brand, handles, lead_handles)
+        if addressed:
+            f[addressed] = 1.0
         if care:
             f["care_handle"] = 1.0
     else:
-        brand_handles = set()
+        brand_handles = False
     if "addressed_to_brand" not in f:
         if brand_handles or (brand is not None and brand.search(body.lower())):
             f["mentions_brand"] = 1.0

@@ -188,9 +188,10 @@ def _entry(found: tuple[str, str, str, str]) -> tuple[str, str, str, str, bool]:
         entry = ("emo", emo, emo.lower(), "", False)
     else:
         entry = ("sym", sym, sym, "", False)
-    if len(_ENTRIES) >= _ENTRIES_SIZE:  # bounded memory on hostile input
-        _ENTRIES.clear()
-    _ENTRIES[found] = entry
+    if len(entry[1]) <= _CHUNK_CHARS:  # bounded memory on hostile input
+        if len(_ENTRIES) >= _ENTRIES_SIZE:
+            _ENTRIES.clear()
+        _ENTRIES[found] = entry
     return entry
 
 
@@ -448,9 +449,10 @@ class ItalianSentimentAnalyzer:
         info = (v, superlative, contrast, modifier)
         if v == 0.0 and not contrast and not modifier:
             info = _PLAIN
-        if len(self._infos) >= 100_000:  # bounded memory on hostile input
-            self._infos.clear()
-        self._infos[word] = info
+        if len(word) <= _CHUNK_CHARS:  # bounded memory on hostile input
+            if len(self._infos) >= 100_000:
+                self._infos.clear()
+            self._infos[word] = info
         return info
 
     def _emoji_valence(self, symbol: str) -> float:

@@ -166,3 +166,14 @@ def test_runs_are_collapsed_across_and_within_chunks(text, folded):
 )
 def test_compound_is_the_compound_of_polarity_scores(text):
     assert SIA.compound(text) == SIA.polarity_scores(text)["compound"]
+
+
+def test_memos_keep_short_keys_only():
+    from monitoring.enrich import italian
+
+    long_word = "pessimo" * 500
+    SIA.compound(f"{long_word} servizio {long_word}x!")
+    SIA.compound(f"ok {long_word}y ok ok ok ok ")  # the run of " ok" reaches across chunks
+    memos = (italian._CHUNKS, italian._RAW_CHUNKS, SIA._infos)
+    assert all(len(key) <= 40 for memo in memos for key in memo)
+    assert all(len(entry[1]) <= 40 for entry in italian._ENTRIES.values())

@@ -37,6 +37,9 @@ __all__ = [
 ]
 
 
+#: Phrases starting at a token: features completed, ``(feature, rest, next pattern)``.
+_Starts = tuple[frozenset[str], tuple[tuple[str, tuple, tuple | None], ...]]
+
 #: Distinct tokens remembered by a :class:`PhraseMatcher` before its memo is cleared.
 MEMO_SIZE = 50_000
 
@@ -69,7 +72,7 @@ class PhraseMatcher:
         self.vocabularies = vocabularies
         self._exact: dict[str, list[tuple[str, tuple]]] = {}
         self._prefix: dict[str, list[tuple[str, str, tuple]]] = {}
-        self._memo: dict[str, tuple[frozenset[str], tuple[tuple[str, tuple], ...]]] = {}
+        self._memo: dict[str, _Starts] = {}
         for feature, phrases in vocabularies.items():
             for phrase in phrases:
                 first, *rest = [self._parse(p) for p in phrase.split()]
@@ -107,7 +110,7 @@ class PhraseMatcher:
             return cls._rest_matches(toks, i + 1, tail)
         return False
 
-    def _starts(self, tok: str) -> tuple[frozenset[str], tuple[tuple[str, tuple], ...]]:
+    def _starts(self, tok: str) -> _Starts:
         """Phrases that can start at token ``tok``, memoised: the features of the one-token
         phrases it completes, and ``(feature, remaining patterns)`` of the longer ones."""
         starting = tuple(self._exact.get(tok, ())) + tuple(
@@ -117,7 +120,9 @@ class PhraseMatcher:
         )
         found = (
             frozenset(feature for feature, rest in starting if not rest),
-            tuple((feature, rest) for feature, rest in starting if rest),
+            # a last pattern for the next token alone is checked in place (no call)
+            tuple((feature, rest, rest[0][:2] if len(rest) == 1 and not rest[0][2] else None)
+                  for feature, rest in starting if rest),
         )
         if not found[0] and not found[1]:
             found = _NOTHING
@@ -130,6 +135,7 @@ class PhraseMatcher:
         """Names of the vocabularies with at least one phrase in ``toks``."""
         found: set[str] = set()
         get, starts, rest_matches = self._memo.get, self._starts, self._rest_matches
+        last = len(toks) - 1
         for i, tok in enumerate(toks):
             candidates = get(tok) or starts(tok)
             if candidates is _NOTHING:
@@ -137,14 +143,22 @@ class PhraseMatcher:
             complete, longer = candidates
             if complete:
                 found.update(complete)
-            for feature, rest in longer:
-                if feature not in found and rest_matches(toks, i + 1, rest):
-                    found.add(feature)
+            for feature, rest, following in longer:
+                if feature in found:
+                    continue
+                if following is None:
+                    if rest_matches(toks, i + 1, rest):
+                        found.add(feature)
+                elif i < last:
+                    nxt = toks[i + 1]
+                    exact, prefixes = following
+                    if nxt in exact or (prefixes and nxt.startswith(prefixes)):
+                        found.add(feature)
         return found
 
 
 #: What :meth:`PhraseMatcher._starts` gives a token that starts no phrase.
-_NOTHING: tuple[frozenset[str], tuple[tuple[str, tuple], ...]] = (frozenset(), ())
+_NOTHING: _Starts = (frozenset(), ())
 
 
 _TOKEN = re.compile(r"\w+(?:'(?:t|s|m|re|ve|ll|d)(?!\w))?'?")

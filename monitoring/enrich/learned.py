@@ -120,6 +120,24 @@ def _valence(word: str) -> float:
     return value if value else english.lexicon.get(word, 0.0)
 
 
+_emoji_cache: dict[str, float] = {}
+
+
+def _emoji_valence(symbol: str) -> float:
+    """An emoji's or emoticon's valence: the Italian lexicon's, else that of VADER's
+    description of it (the sum of its words' valences, within -3.5..3.5)."""
+    found = _emoji_cache.get(symbol)
+    if found is None:
+        italian, english = _analyzers()
+        found = italian.lexicon.get(symbol)
+        if found is None:
+            described = english.emojis.get(symbol, "").lower().split()
+            found = max(-3.5, min(3.5, sum(english.lexicon.get(w, 0.0) for w in described)))
+        if len(_emoji_cache) < 10_000:
+            _emoji_cache[symbol] = found
+    return found
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     """``(kind, folded)`` tokens with placeholders for user names and URLs."""
     from monitoring.enrich.italian import tokenize
@@ -144,11 +162,15 @@ def words(text: str) -> list[str]:
     reach = 0
     for kind, token in _tokens(text):
         out.append(token)
-        if kind != "word":
-            if kind == "punct" and token in ".!?":
+        if kind == "punct":
+            if token in ".!?":
                 reach = 0
-            if kind != "punct":
-                plain.append(token)
+            continue
+        if kind != "word":
+            plain.append(token)
+            value = _emoji_valence(token)
+            if value:
+                out.append("__emo" + ("pos" if value > 0 else "neg"))
             continue
         plain.append(token)
         if token in NEGATORS:
@@ -172,11 +194,12 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
 
     Columns: Italian and English ``compound``, ``pos``, ``neg``; then ``log1p`` counts of
     positive and negative lexicon words, of negated positive and negative words, of
-    positive and negative emoji, of ``!`` and of ``?``.  No language detection: the two
+    positive and negative emoji, of ``!`` and of ``?``; the summed strength of the
+    positive and of the negative words not negated.  No language detection: the two
     analyzers each see every text.
 
     >>> LexiconFeatures().transform(["che disservizio!!", "great, thanks"]).shape
-    (2, 14)
+    (2, 16)
     """
 
     def __init__(self, weight: float = 1.0):
@@ -193,6 +216,7 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
         text = bound_text(text)
         it, en = italian.polarity_scores(text), english.polarity_scores(text)
         counts = [0] * 8
+        strength = [0.0, 0.0]
         reach = 0
         for kind, token in _tokens(text):
             if kind == "punct":
@@ -202,7 +226,7 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
                     reach = 0
                 continue
             if kind != "word":
-                value = italian.lexicon.get(token) or english.lexicon.get(token, 0.0)
+                value = _emoji_valence(token)
                 if value:
                     counts[4 if value > 0 else 5] += 1
                 continue
@@ -212,14 +236,16 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
             value = _valence(token)
             if value:
                 counts[(2 if reach else 0) + (0 if value > 0 else 1)] += 1
+                if not reach:
+                    strength[0 if value > 0 else 1] += abs(value)
             if reach:
                 reach -= 1
         return [it["compound"], it["pos"], it["neg"], en["compound"], en["pos"], en["neg"],
-                *(math.log1p(c) for c in counts)]
+                *(math.log1p(c) for c in counts + strength)]
 
     def transform(self, texts):
         rows = [self._row(t if isinstance(t, str) else "") for t in texts]
-        return sp.csr_matrix(np.asarray(rows, dtype=np.float64).reshape(len(rows), 14)
+        return sp.csr_matrix(np.asarray(rows, dtype=np.float64).reshape(len(rows), 16)
                              * self.weight)
 
 

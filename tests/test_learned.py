@@ -9,10 +9,14 @@ import pytest
 
 from monitoring.config import Settings
 from monitoring.enrich.learned import (
+    C_GRID,
     MODEL_VERSION,
+    LexiconFeatures,
     TextModel,
+    choose_c,
     cross_val_predict,
     preprocess,
+    words,
 )
 from monitoring.enrich.pipeline import Enricher
 from monitoring.enrich.refine import Refiner
@@ -69,7 +73,10 @@ def test_save_load_round_trip(tmp_path, sentiment_features):
 
 
 @pytest.mark.parametrize(
-    "blob", [{"version": "sentinella-textmodel/0", "model": None, "params": {}}, ["not", "a", "model"]]
+    "blob",
+    [{"version": "sentinella-textmodel/0", "model": None, "params": {}},
+     {"version": "sentinella-textmodel/1", "model": None, "params": {"C": 4.0}},
+     ["not", "a", "model"]],
 )
 def test_version_mismatch_is_refused(tmp_path, blob):
     path = tmp_path / "old.joblib"
@@ -107,6 +114,82 @@ def test_cross_val_predict_never_sees_its_test_items():
 )
 def test_preprocess(text, expected):
     assert preprocess(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, present, absent",
+    [
+        # accents folded, elongation collapsed, a known positive word tagged
+        ("Servizio BELLISSIMOOOO", ["servizio", "bellissimo", "__pos", "servizio bellissimo"],
+         ["__npos"]),
+        # within a negation's reach the polarity tag is a negated one
+        ("non è affatto buono", ["non", "__not", "buono", "__npos"], ["__pos"]),
+        # the reach ends at the sentence's end
+        ("non lo so. buono", ["__not", "__pos"], ["__npos"]),
+        # user names and URLs become placeholders; numbers are dropped
+        ("@Lumea 3 giorni https://x.co/a", ["xuserx", "xurlx", "giorni"], ["lumea", "3"]),
+        # emoji stay tokens, with their polarity
+        ("pessimo 😡", ["😡", "__emoneg", "pessimo", "__neg", "pessimo 😡"], ["__emopos"]),
+        # English words are tagged from VADER's lexicon
+        ("the app is awful", ["awful", "__neg", "app is"], ["__pos"]),
+        # hashtags are split into words
+        ("#BollettaPazza", ["bolletta", "pazza"], ["#"]),
+    ],
+)
+def test_words(text, present, absent):
+    tokens = words(text)
+    assert set(present) <= set(tokens), tokens
+    assert not set(absent) & set(tokens), tokens
+
+
+@pytest.mark.parametrize(
+    "text, column, sign",
+    [("che disservizio, una vergogna!", 0, -1),   # Italian compound
+     ("servizio ottimo, grazie", 0, 1),
+     ("terrible service, awful", 3, -1),          # English compound
+     ("great crew, thank you", 3, 1),
+     ("pessimo e lento", 7, 1),                   # negative words counted
+     ("non è buono", 8, 1),                       # negated positive word counted
+     ("grazie 😍", 10, 1),                        # positive emoji counted
+     ("perché? perché?", 13, 1)],                 # question marks counted
+)
+def test_lexicon_features(text, column, sign):
+    row = LexiconFeatures().transform([text]).toarray()[0]
+    assert row.shape == (16,)
+    assert np.sign(row[column]) == sign, row
+
+
+def test_lexicon_features_of_empty_and_bad_input():
+    rows = LexiconFeatures(weight=2.0).transform(["", None, "x" * 100_000]).toarray()
+    assert rows.shape == (3, 16)
+    assert not rows[:2].any()
+
+
+@pytest.mark.parametrize("C, chosen", [(0.5, 0.5), ("auto", None)])
+def test_c_is_fixed_or_chosen_by_cross_validation(C, chosen, tmp_path):
+    model = TextModel(C=C).fit(TEXTS, LABELS)
+    assert model.chosen_C_ == chosen if chosen is not None else model.chosen_C_ in C_GRID
+    model.save(tmp_path / "m.joblib")
+    assert TextModel.load(tmp_path / "m.joblib").chosen_C_ == model.chosen_C_
+
+
+def test_choose_c_prefers_what_generalises():
+    # Two well separated classes in one feature plus a noise feature: any C separates them,
+    # so the smallest C of the grid wins the tie.
+    rng = np.random.default_rng(0)
+    x = np.column_stack([np.r_[np.ones(30), -np.ones(30)], rng.normal(size=60)])
+    y = np.array(["a"] * 30 + ["b"] * 30)
+    assert choose_c(x, y, grid=(0.01, 1.0, 100.0)) == 0.01
+    assert choose_c(x, y, grid=(7.0,)) == 7.0
+
+
+def test_a_class_with_a_single_example_still_gives_probabilities():
+    texts = TEXTS + ["il volantino di maggio"]
+    labels = LABELS + ["other"]
+    classes, probs = TextModel().fit(texts, labels).predict_proba(["great support"])
+    assert classes == ["other", "praise", "request"]
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    assert classes[int(probs.argmax())] == "praise"
 
 
 # -- refinement of the rules by models trained on the team's labels ----------------------

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import warnings
 from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -258,7 +259,12 @@ def choose_c(features, labels: Sequence[str], grid: Sequence[float] = C_GRID,
     """The ``C`` of ``grid`` with the best macro-F1 in ``folds``-fold cross-validation.
 
     ``features`` is the training matrix (the unsupervised TF-IDF weights were fitted on
-    all training texts; no label crosses a fold).  Ties go to the smaller ``C``.
+    all training texts; no label crosses a fold).  Ties go to the smaller ``C``; with a
+    one-value grid or a class too small to split, the grid's middle value is returned.
+
+    >>> x = np.array([[1.0], [0.9], [1.1], [-1.0], [-0.9], [-1.1]])
+    >>> choose_c(x, ["a", "a", "a", "b", "b", "b"], grid=(0.01, 1.0))
+    0.01
     """
     labels = np.asarray(labels)
     counts = np.unique(labels, return_counts=True)[1]
@@ -350,9 +356,12 @@ class TextModel:
         if counts.min() >= 2:
             clf = CalibratedClassifierCV(svm, method="sigmoid", cv=min(3, int(counts.min())),
                                          ensemble=False)
-        else:  # too few examples to calibrate: Platt scaling on the training scores
+            clf.fit(x, y)
+        else:  # a class with one example: Platt scaling on the fitted SVM's own scores
             clf = CalibratedClassifierCV(FrozenEstimator(svm.fit(x, y)), method="sigmoid")
-        clf.fit(x, y)
+            with warnings.catch_warnings():  # the split warns of the one-example class
+                warnings.simplefilter("ignore", UserWarning)
+                clf.fit(x, y)
         self.chosen_C_ = c
         self.pipeline_ = Pipeline([("features", features), ("clf", clf)])
         return self

@@ -139,12 +139,23 @@ def _emoji_valence(symbol: str) -> float:
     return found
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    """``(kind, folded)`` tokens with placeholders for user names and URLs."""
-    from monitoring.enrich.italian import tokenize
+# The word view and the lexicon features tokenize the same batch one after the other.
+_token_cache: dict[str, list[tuple[str, str]]] = {}
+_TOKEN_CACHE_SIZE = 8_192
 
-    text = _USER.sub(" xuserx ", _URL.sub(" xurlx ", bound_text(text)))
-    return [(kind, folded) for kind, _, folded in tokenize(text)]
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """``(kind, folded)`` tokens with placeholders for user names and URLs (cached)."""
+    found = _token_cache.get(text)
+    if found is None:
+        from monitoring.enrich.italian import tokenize
+
+        bounded = _USER.sub(" xuserx ", _URL.sub(" xurlx ", bound_text(text)))
+        found = [(kind, folded) for kind, _, folded in tokenize(bounded)]
+        if len(_token_cache) >= _TOKEN_CACHE_SIZE:
+            _token_cache.clear()
+        _token_cache[text] = found
+    return found
 
 
 def words(text: str) -> list[str]:
@@ -214,8 +225,8 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
         from monitoring.enrich.italian import NEGATORS
 
         italian, english = _analyzers()
-        text = bound_text(text)
-        it, en = italian.polarity_scores(text), english.polarity_scores(text)
+        bounded = bound_text(text)
+        it, en = italian.polarity_scores(bounded), english.polarity_scores(bounded)
         counts = [0] * 8
         strength = [0.0, 0.0]
         reach = 0

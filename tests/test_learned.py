@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import datetime
 
 import joblib
@@ -252,3 +254,41 @@ def test_a_retrained_model_is_picked_up_and_a_removed_one_dropped(tmp_path):
     assert refiner.refine("category", [LOYALTY[1]], ["other"]) == ["polemic"]
     path.unlink()
     assert refiner.refine("category", [LOYALTY[1]], ["other"]) == ["other"]
+
+
+# -- the evaluation command's --train path ---------------------------------------------
+
+UMSAB_POSTS = [
+    ("servizio ottimo, grazie mille", 2), ("che bella giornata, felice", 2),
+    ("bravissimi, tutto perfetto", 2), ("adoro la nuova app 😍", 2),
+    ("bolletta sbagliata, una vergogna", 0), ("pessimo servizio, lentissimi", 0),
+    ("ancora senza luce, che schifo 😡", 0), ("truffa, rivoglio i soldi", 0),
+    ("domani la conferenza stampa alle 10", 1), ("il volantino di maggio è online", 1),
+    ("oggi riunione in comune", 1), ("aggiornamento della rete previsto a giugno", 1),
+]
+
+
+def _write_umsab(folder, name, posts):
+    (folder / f"{name}_text.txt").write_text("\n".join(t for t, _ in posts) + "\n")
+    (folder / f"{name}_labels.txt").write_text("\n".join(str(y) for _, y in posts) + "\n")
+    return [str(folder / f"{name}_text.txt"), str(folder / f"{name}_labels.txt")]
+
+
+@pytest.mark.parametrize("same_file", [False, True])
+def test_evaluate_sentiment_with_train_uses_the_learned_model(tmp_path, same_file):
+    train = _write_umsab(tmp_path, "train", UMSAB_POSTS * 3)
+    evaluated = train if same_file else _write_umsab(
+        tmp_path, "test", [("servizio pessimo, vergogna", 0), ("grazie, ottimo lavoro", 2)])
+    out = tmp_path / "pred.csv"
+    run = subprocess.run(
+        [sys.executable, "-m", "monitoring", "evaluate", "sentiment", "--format", "umsab",
+         *evaluated, "--train", *train, "--out", str(out)],
+        check=False, capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert ("model: learned (cross-validated" in run.stdout) == same_file
+    rows = out.read_text().splitlines()
+    assert rows[0] == "id,prediction"
+    assert {r.split(",")[1] for r in rows[1:]} <= {"0", "1", "2"}
+    if not same_file:
+        assert rows[1:] == ["0,0", "1,2"]

@@ -110,3 +110,31 @@ OPINION_OR_PROBLEM = [
 @pytest.mark.parametrize(("text", "lang", "compound", "expected"), OPINION_OR_PROBLEM)
 def test_opinion_to_the_brand_is_polemic_a_problem_is_a_request(text, lang, compound, expected):
     assert classify(text, lang, compound, BRAND).category == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can’t log in dell'app #fail",
+        "ΟΔΟΣ ΟΔΟΣ Σ",  # final sigma: lower-casing depends on the neighbours
+        "İstanbul office won't answer",
+        "rock'n'roll isn't 'quoted' ' lone",
+        "tab\tnew\nline  double",
+        "",
+    ],
+)
+def test_chunked_tokens_are_the_tokens(text: str) -> None:
+    from monitoring.enrich.classify import _chunked_tokens, tokens
+
+    assert _chunked_tokens(text) == tuple(tokens(text))
+
+
+@pytest.mark.parametrize(("text", "lang", "compound", "expected"), CASES)
+def test_category_is_the_category_of_classify(text, lang, compound, expected) -> None:
+    from monitoring.enrich.classify import VOCABULARIES, PhraseMatcher, category, find_vocabularies
+
+    assert category(text, compound, BRAND) == classify(text, lang, compound, BRAND).category
+    # the vocabularies found beforehand, with one more of the caller's own
+    matcher = PhraseMatcher({**VOCABULARIES, "extra": ("help",)})
+    found = find_vocabularies(text, matcher)
+    assert category(text, compound, BRAND, found) == category(text, compound, BRAND)

@@ -135,3 +135,45 @@ def test_bad_lexicon_files_fail_clearly(tmp_path, content, message):
 
 def test_packaged_lexicon_size():
     assert len(load_lexicon()) > 1500
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        # a run of a unit holding white space is collapsed with the whole text
+        (" ok ok ok ok", ["ok", "ok", "ok"]),
+        ("ok ok ok ok ", ["ok", "ok", "ok"]),
+        ("a a a a a", ["a", "a", "a", "a"]),
+        # four units need the separator after the fourth one
+        ("no no no no", ["no", "no", "no", "no"]),
+        ("no  no  no  no", ["no", "no", "no", "no"]),
+        # runs inside one chunk, chunk by chunk
+        ("nooooo siii ahahahahah", ["no", "si", "ahahah"]),
+        ("pessimo\tpessimo\tpessimo\tpessimo", ["pessimo"] * 4),
+        ("😡😡😡😡😡 vergogna", ["😡", "😡", "😡", "vergogna"]),
+        ("x\u200b x\u200b x\u200b x\u200b ", ["x", "x", "x"]),
+    ],
+)
+def test_runs_are_collapsed_across_and_within_chunks(text, folded):
+    assert [t[2] for t in tokenize(text)] == folded
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "!!!", "boh", "non è male", "prodotto buono ma assistenza pessima!!",
+     "Servizio OTTIMO, grazie 😍", "non funziona niente da giorni??? VERGOGNA", ":( :( :(",
+     "un po' lento però gentilissimi", "ma ma ma ma", "NON NON non mai " * 50],
+)
+def test_compound_is_the_compound_of_polarity_scores(text):
+    assert SIA.compound(text) == SIA.polarity_scores(text)["compound"]
+
+
+def test_memos_keep_short_keys_only():
+    from monitoring.enrich import italian
+
+    long_word = "pessimo" * 500
+    SIA.compound(f"{long_word} servizio {long_word}x!")
+    SIA.compound(f"ok {long_word}y ok ok ok ok ")  # the run of " ok" reaches across chunks
+    memos = (italian._CHUNKS, italian._RAW_CHUNKS, SIA._infos)
+    assert all(len(key) <= 40 for memo in memos for key in memo)
+    assert all(len(entry[1]) <= 40 for entry in italian._ENTRIES.values())

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import datetime
 
 import joblib
@@ -9,10 +11,14 @@ import pytest
 
 from monitoring.config import Settings
 from monitoring.enrich.learned import (
+    C_GRID,
     MODEL_VERSION,
+    LexiconFeatures,
     TextModel,
+    choose_c,
     cross_val_predict,
     preprocess,
+    words,
 )
 from monitoring.enrich.pipeline import Enricher
 from monitoring.enrich.refine import Refiner
@@ -69,7 +75,10 @@ def test_save_load_round_trip(tmp_path, sentiment_features):
 
 
 @pytest.mark.parametrize(
-    "blob", [{"version": "sentinella-textmodel/0", "model": None, "params": {}}, ["not", "a", "model"]]
+    "blob",
+    [{"version": "sentinella-textmodel/0", "model": None, "params": {}},
+     {"version": "sentinella-textmodel/1", "model": None, "params": {"C": 4.0}},
+     ["not", "a", "model"]],
 )
 def test_version_mismatch_is_refused(tmp_path, blob):
     path = tmp_path / "old.joblib"
@@ -107,6 +116,82 @@ def test_cross_val_predict_never_sees_its_test_items():
 )
 def test_preprocess(text, expected):
     assert preprocess(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, present, absent",
+    [
+        # accents folded, elongation collapsed, a known positive word tagged
+        ("Servizio BELLISSIMOOOO", ["servizio", "bellissimo", "__pos", "servizio bellissimo"],
+         ["__npos"]),
+        # within a negation's reach the polarity tag is a negated one
+        ("non è affatto buono", ["non", "__not", "buono", "__npos"], ["__pos"]),
+        # the reach ends at the sentence's end
+        ("non lo so. buono", ["__not", "__pos"], ["__npos"]),
+        # user names and URLs become placeholders; numbers are dropped
+        ("@Lumea 3 giorni https://x.co/a", ["xuserx", "xurlx", "giorni"], ["lumea", "3"]),
+        # emoji stay tokens, with their polarity
+        ("pessimo 😡", ["😡", "__emoneg", "pessimo", "__neg", "pessimo 😡"], ["__emopos"]),
+        # English words are tagged from VADER's lexicon
+        ("the app is awful", ["awful", "__neg", "app is"], ["__pos"]),
+        # hashtags are split into words
+        ("#BollettaPazza", ["bolletta", "pazza"], ["#"]),
+    ],
+)
+def test_words(text, present, absent):
+    tokens = words(text)
+    assert set(present) <= set(tokens), tokens
+    assert not set(absent) & set(tokens), tokens
+
+
+@pytest.mark.parametrize(
+    "text, column, sign",
+    [("che disservizio, una vergogna!", 0, -1),   # Italian compound
+     ("servizio ottimo, grazie", 0, 1),
+     ("terrible service, awful", 3, -1),          # English compound
+     ("great crew, thank you", 3, 1),
+     ("pessimo e lento", 7, 1),                   # negative words counted
+     ("non è buono", 8, 1),                       # negated positive word counted
+     ("grazie 😍", 10, 1),                        # positive emoji counted
+     ("perché? perché?", 13, 1)],                 # question marks counted
+)
+def test_lexicon_features(text, column, sign):
+    row = LexiconFeatures().transform([text]).toarray()[0]
+    assert row.shape == (16,)
+    assert np.sign(row[column]) == sign, row
+
+
+def test_lexicon_features_of_empty_and_bad_input():
+    rows = LexiconFeatures(weight=2.0).transform(["", None, "x" * 100_000]).toarray()
+    assert rows.shape == (3, 16)
+    assert not rows[:2].any()
+
+
+@pytest.mark.parametrize("C, chosen", [(0.5, 0.5), ("auto", None)])
+def test_c_is_fixed_or_chosen_by_cross_validation(C, chosen, tmp_path):
+    model = TextModel(C=C).fit(TEXTS, LABELS)
+    assert model.chosen_C_ == chosen if chosen is not None else model.chosen_C_ in C_GRID
+    model.save(tmp_path / "m.joblib")
+    assert TextModel.load(tmp_path / "m.joblib").chosen_C_ == model.chosen_C_
+
+
+def test_choose_c_prefers_what_generalises():
+    # Two well separated classes in one feature plus a noise feature: any C separates them,
+    # so the smallest C of the grid wins the tie.
+    rng = np.random.default_rng(0)
+    x = np.column_stack([np.r_[np.ones(30), -np.ones(30)], rng.normal(size=60)])
+    y = np.array(["a"] * 30 + ["b"] * 30)
+    assert choose_c(x, y, grid=(0.01, 1.0, 100.0)) == 0.01
+    assert choose_c(x, y, grid=(7.0,)) == 7.0
+
+
+def test_a_class_with_a_single_example_still_gives_probabilities():
+    texts = TEXTS + ["il volantino di maggio"]
+    labels = LABELS + ["other"]
+    classes, probs = TextModel().fit(texts, labels).predict_proba(["great support"])
+    assert classes == ["other", "praise", "request"]
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    assert classes[int(probs.argmax())] == "praise"
 
 
 # -- refinement of the rules by models trained on the team's labels ----------------------
@@ -169,3 +254,41 @@ def test_a_retrained_model_is_picked_up_and_a_removed_one_dropped(tmp_path):
     assert refiner.refine("category", [LOYALTY[1]], ["other"]) == ["polemic"]
     path.unlink()
     assert refiner.refine("category", [LOYALTY[1]], ["other"]) == ["other"]
+
+
+# -- the evaluation command's --train path ---------------------------------------------
+
+UMSAB_POSTS = [
+    ("servizio ottimo, grazie mille", 2), ("che bella giornata, felice", 2),
+    ("bravissimi, tutto perfetto", 2), ("adoro la nuova app 😍", 2),
+    ("bolletta sbagliata, una vergogna", 0), ("pessimo servizio, lentissimi", 0),
+    ("ancora senza luce, che schifo 😡", 0), ("truffa, rivoglio i soldi", 0),
+    ("domani la conferenza stampa alle 10", 1), ("il volantino di maggio è online", 1),
+    ("oggi riunione in comune", 1), ("aggiornamento della rete previsto a giugno", 1),
+]
+
+
+def _write_umsab(folder, name, posts):
+    (folder / f"{name}_text.txt").write_text("\n".join(t for t, _ in posts) + "\n")
+    (folder / f"{name}_labels.txt").write_text("\n".join(str(y) for _, y in posts) + "\n")
+    return [str(folder / f"{name}_text.txt"), str(folder / f"{name}_labels.txt")]
+
+
+@pytest.mark.parametrize("same_file", [False, True])
+def test_evaluate_sentiment_with_train_uses_the_learned_model(tmp_path, same_file):
+    train = _write_umsab(tmp_path, "train", UMSAB_POSTS * 3)
+    evaluated = train if same_file else _write_umsab(
+        tmp_path, "test", [("servizio pessimo, vergogna", 0), ("grazie, ottimo lavoro", 2)])
+    out = tmp_path / "pred.csv"
+    run = subprocess.run(
+        [sys.executable, "-m", "monitoring", "evaluate", "sentiment", "--format", "umsab",
+         *evaluated, "--train", *train, "--out", str(out)],
+        check=False, capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert ("model: learned (cross-validated" in run.stdout) == same_file
+    rows = out.read_text().splitlines()
+    assert rows[0] == "id,prediction"
+    assert {r.split(",")[1] for r in rows[1:]} <= {"0", "1", "2"}
+    if not same_file:
+        assert rows[1:] == ["0,0", "1,2"]

@@ -259,3 +259,22 @@ def test_private_channel_reply(lang: str, kinds: list[str], must_contain: list[s
     reply = private_channel_reply(lang, kinds)
     for word in must_contain:
         assert word in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("(4111 1111 1111 1111)", ["card"]),
+        ("carta:4111-1111-1111-1111.", ["card"]),
+        ("x 4111 1111 1111 111", []),  # twelve digits after the first: too short
+        ("IBAN:IT60X0542811101000000123456", ["iban"]),
+        ("ab12 is not an iban", []),
+        ("1 via Roma 12", ["address"]),
+        ("scrivete a a@b.it", ["email"]),
+        ("@acme ok", []),
+        ("/333 123 4567", ["phone"]),  # checked again from the digits after the space
+        ("tel.333 123 4567", ["phone"]),
+    ],
+)
+def test_prechecks_do_not_hide_matches(text: str, kinds: list[str]) -> None:
+    assert pii_kinds(text) == kinds

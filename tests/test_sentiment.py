@@ -194,3 +194,39 @@ def test_hashtags_are_read_for_their_words(text, sign):
 @pytest.mark.parametrize("text", ["this airline is a joke", "what a shambles", "inept staff"])
 def test_contempt_words_to_a_brand_are_negative(text):
     assert compound(text) < -0.2 and compound(text, PLAIN) > compound(text)
+
+
+def test_case_twins_are_all_characters_matching_an_ascii_letter_ignoring_case():
+    import re
+
+    from monitoring.enrich.sentiment import CASE_TWINS
+
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    found = "".join(chr(c) for c in range(0x80, 0x110000) if letter.fullmatch(chr(c)))
+    assert found == CASE_TWINS
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("ON HOLD for 3 HOURS", ("on_hold", "long_wait")),
+        ("on\tHold after two days", ("on_hold", "long_wait")),
+        ("\u017ftill waiting, no reply", ("\u017ftill_waiting", "no_reply")),  # long s
+        ("\u212a still waiting 😡", ("still_waiting", "furious")),  # Kelvin sign
+        ("never\u00a0arrived", ("never_arrived",)),
+        ("😡customer  service😡", ("furiouscustomer_service furious",)),
+    ],
+)
+def test_phrases_durations_and_emoji_are_read_whatever_the_case(text, joined):
+    prepared = CARE._valences(text)[1].lower()
+    assert all(j in prepared for j in joined)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "ok", "Still waiting for a refund!!", "on hold for 3 hours?? 😡😡", "GREAT crew :)",
+     "not bad at all, but the food was awful", "\u017ftill waiting", "#EpicFail again"],
+)
+def test_compound_is_the_compound_of_polarity_scores(text):
+    for analyzer in (CARE, PLAIN):
+        assert analyzer.compound(text) == analyzer.polarity_scores(text)["compound"]

@@ -28,6 +28,10 @@ TRICKY = [
     # idioms and special cases
     "the bomb", "yeah right", "cut the mustard", "hand to mouth", "back handed",
     "blow smoke", "break a leg", "upper hand", "the shit", "bad ass", "kiss of death",
+    # ... three words or more before a sentiment word (where VADER looks for them)
+    "wow the bomb good food", "oh yeah right great", "it was the kiss of death, sad",
+    "we had just enough fun", "that was sort of nice", "the shit is good", "a bad ass good",
+    "it is to die for good", "the bus stop was nice", "my beating heart loves it",
     # punctuation emphasis
     "good!", "good!!!!!!", "bad??", "bad????", "ok?!?!", "really?! great!!!",
     # emoji and emoticons

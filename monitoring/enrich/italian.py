@@ -114,27 +114,41 @@ def _split_hashtag(match: re.Match[str]) -> str:
     return " " + _CAMEL.sub(" ", match.group(1)) + " "
 
 
-def _clean(text: str) -> str:
-    # Each pass runs only when a cheap test shows it can change something.
+def _bound(text: str) -> str:
+    """The whole-text steps of the cleaning: cut, invisible characters, runs."""
+    return collapse_runs(_visible(text))[:MAX_TEXT_CHARS]
+
+
+def _visible(text: str) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = text[: MAX_TEXT_CHARS + MAX_TEXT_CHARS // 2]
-    ascii_only = text.isascii()
-    if not ascii_only:
+    if not text.isascii():
         text = _INVISIBLE.sub("", text)
-    text = collapse_runs(text)[:MAX_TEXT_CHARS]
+    return text
+
+
+def _clean_chunk(text: str) -> str:
+    """The steps of the cleaning that never reach across white space: URLs, user names,
+    hashtags and typographic apostrophes (their matches hold no white space and their
+    patterns look at no character beyond it)."""
     if "http" in text or "www." in text:
         text = _URL.sub(" ", text)
     if "@" in text:
         text = _MENTION.sub(" ", text)
     if "#" in text:
         text = _HASHTAG.sub(_split_hashtag, text)
-    if ascii_only:
+    if text.isascii():
         return text
     for quote in _QUOTES:  # str.replace is much faster than str.translate with a dict
         if quote in text:
             text = text.replace(quote, "'")
     return text
+
+
+def _clean(text: str) -> str:
+    # Each pass runs only when a cheap test shows it can change something.
+    return _clean_chunk(_bound(text))
 
 
 _WORD_CACHE: dict[str, str] = {}
@@ -153,6 +167,105 @@ def _fold_word(surface: str) -> str:
     return found
 
 
+#: ``(kind, surface, folded, word, caps)`` of each token shape ``_TOKEN.findall`` returns:
+#: ``word`` is the folded form for word tokens and ``""`` otherwise, ``caps`` whether a
+#: word token is in capitals (two letters or more).
+_ENTRIES: dict[tuple[str, str, str, str], tuple[str, str, str, str, bool]] = {}
+_ENTRIES_SIZE = 50_000
+
+
+def _entry(found: tuple[str, str, str, str]) -> tuple[str, str, str, str, bool]:
+    emo, word, punct, sym = found
+    if word:
+        if word[-1] == "'":
+            word = word.rstrip("'")
+        # "nooo" -> "no", "bellooo" -> "bello" (runs of three or more letters)
+        folded = _fold_word(word)
+        entry = ("word", word, folded, folded, word.isupper() and len(word) > 1)
+    elif punct:
+        entry = ("punct", punct, punct, "", False)
+    elif emo:
+        entry = ("emo", emo, emo.lower(), "", False)
+    else:
+        entry = ("sym", sym, sym, "", False)
+    if len(entry[1]) <= _CHUNK_CHARS:  # bounded memory on hostile input
+        if len(_ENTRIES) >= _ENTRIES_SIZE:
+            _ENTRIES.clear()
+        _ENTRIES[found] = entry
+    return entry
+
+
+#: Tokens of each white-space separated chunk seen (chunks up to :data:`_CHUNK_CHARS`
+#: characters): ``_CHUNKS`` of chunks of bounded text, ``_RAW_CHUNKS`` of chunks of text
+#: whose runs (see :func:`~monitoring.enrich.sentiment.collapse_runs`) are all inside a
+#: chunk, collapsed here.  No token, and no match of the cleaning patterns, spans white
+#: space, and no pattern looks beyond it, so a text's tokens are its chunks' tokens in order.
+_CHUNKS: dict[str, tuple[tuple[str, str, str, str, bool], ...]] = {}
+_RAW_CHUNKS: dict[str, tuple[tuple[str, str, str, str, bool], ...]] = {}
+_CHUNKS_SIZE = 50_000
+_CHUNK_CHARS = 40
+
+
+def _tokens_of_chunk(
+    chunk: str, key: str, memo: dict[str, tuple[tuple[str, str, str, str, bool], ...]]
+) -> tuple[tuple[str, str, str, str, bool], ...]:
+    get = _ENTRIES.get
+    found = tuple(get(f) or _entry(f) for f in _TOKEN.findall(_clean_chunk(chunk)))
+    if len(key) <= _CHUNK_CHARS:
+        if len(memo) >= _CHUNKS_SIZE:  # bounded memory on hostile input
+            memo.clear()
+        memo[key] = found
+    return found
+
+
+def _chunk_entries(chunk: str) -> tuple[tuple[str, str, str, str, bool], ...]:
+    return _tokens_of_chunk(chunk, chunk, _CHUNKS)
+
+
+def _raw_chunk_entries(chunk: str) -> tuple[tuple[str, str, str, str, bool], ...]:
+    return _tokens_of_chunk(collapse_runs(chunk), chunk, _RAW_CHUNKS)
+
+
+def _runs_stay_in_chunks(text: str, chunks: list[str]) -> bool:
+    """Whether no run of a unit of one to three characters repeated four times or more
+    (what :func:`~monitoring.enrich.sentiment.collapse_runs` shortens) can hold white space.
+
+    Such a run repeats a unit holding white space, so the text has white space at four
+    positions spaced by the unit's length: two white space characters in a row, or, with
+    single spaces between chunks, three equal chunks of one or two characters in a row.
+    """
+    if len(text) - sum(map(len, chunks)) != len(chunks) - 1:
+        return False  # white space before, after, or two characters of it in a row
+    previous, repeats = "", 0
+    for chunk in chunks:
+        if chunk == previous and len(chunk) <= 2:
+            repeats += 1
+            if repeats == 2:
+                return False
+        else:
+            repeats = 0
+        previous = chunk
+    return True
+
+
+def _entries(text: str) -> list[tuple[str, str, str, str, bool]]:
+    """Tokens of a text with what the scorer needs of each (see :func:`_entry`)."""
+    text = _visible(text)
+    chunks = text.split()
+    if len(text) <= MAX_TEXT_CHARS and _runs_stay_in_chunks(text, chunks):
+        # Each chunk's runs are collapsed with the chunk (memoised).
+        get, compute = _RAW_CHUNKS.get, _raw_chunk_entries
+    else:
+        chunks = collapse_runs(text)[:MAX_TEXT_CHARS].split()
+        get, compute = _CHUNKS.get, _chunk_entries
+    out: list[tuple[str, str, str, str, bool]] = []
+    extend = out.extend
+    for chunk in chunks:
+        found = get(chunk)
+        extend(found if found is not None else compute(chunk))
+    return out
+
+
 def tokenize(text: str) -> list[tuple[str, str, str]]:
     """Split a text into ``(kind, surface, folded)`` tokens.
 
@@ -163,21 +276,7 @@ def tokenize(text: str) -> list[tuple[str, str, str]]:
     >>> [t[2] for t in tokenize("Dell'operatore? NON risponde!! #ServizioPessimo :(")]
     ['dell', 'operatore', '?', 'non', 'risponde', '!', '!', 'servizio', 'pessimo', ':(']
     """
-    tokens: list[tuple[str, str, str]] = []
-    append = tokens.append
-    for emo, word, punct, sym in _TOKEN.findall(_clean(text)):
-        if word:
-            if word[-1] == "'":
-                word = word.rstrip("'")
-            # "nooo" -> "no", "bellooo" -> "bello" (runs of three or more letters)
-            append(("word", word, _fold_word(word)))
-        elif punct:
-            append(("punct", punct, punct))
-        elif emo:
-            append(("emo", emo, emo.lower()))
-        else:
-            append(("sym", sym, sym))
-    return tokens
+    return [entry[:3] for entry in _entries(text)]
 
 
 _ARE = ["are", "o", "i", "a", "iamo", "ate", "ano", "ato", "ata", "ati", "ate", "ando", "avo", "avi", "ava", "avamo", "avano", "ai", "asti", "o'", "ammo", "arono", "ero", "erai", "era'", "eremo", "erete", "eranno", "erei", "eresti", "erebbe", "eremmo", "erebbero", "ino", "iate"]
@@ -306,7 +405,13 @@ class ItalianSentimentAnalyzer:
                 self._phrases.setdefault(words[0], []).append(words)
         for options in self._phrases.values():
             options.sort(key=len, reverse=True)
+        # The same options, longest first, by their first two words.
+        self._pairs: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        for options in self._phrases.values():
+            for phrase in options:
+                self._pairs.setdefault(phrase[:2], []).append(phrase)
         self._cache: dict[str, tuple[float, bool]] = {}
+        self._infos: dict[str, tuple[float, bool, bool, bool]] = {}
         self._emoji: dict[str, float] | None = None
 
     # -- lexicon look-up -----------------------------------------------------------------
@@ -336,6 +441,20 @@ class ItalianSentimentAnalyzer:
             self._cache[word] = result
         return result
 
+    def _info(self, word: str) -> tuple[float, bool, bool, bool]:
+        """``(valence, superlative, contrast, modifier)`` of a folded word (memoised);
+        :data:`_PLAIN` for the many words with none of them."""
+        contrast, modifier = word in CONTRASTS, word in _MODIFIER_WORDS
+        v, superlative = self.valence(word)
+        info = (v, superlative, contrast, modifier)
+        if v == 0.0 and not contrast and not modifier:
+            info = _PLAIN
+        if len(word) <= _CHUNK_CHARS:  # bounded memory on hostile input
+            if len(self._infos) >= 100_000:
+                self._infos.clear()
+            self._infos[word] = info
+        return info
+
     def _emoji_valence(self, symbol: str) -> float:
         value = self.lexicon.get(symbol)
         if value is not None:
@@ -345,26 +464,28 @@ class ItalianSentimentAnalyzer:
         return self._emoji.get(symbol, 0.0)
 
     def _join_phrases(self, words: list[str]) -> list[str]:
-        if self._phrases.keys().isdisjoint(words):
+        """Join multi-word units (``per niente``) into their first position; the positions
+        they cover become ``""``, so indices stay aligned with the tokens."""
+        phrases = self._phrases
+        if phrases.keys().isdisjoint(words):
             return words
-        out: list[str] = []
-        i, n = 0, len(words)
-        while i < n:
-            options = self._phrases.get(words[i])
-            if options:
-                for phrase in options:
-                    k = len(phrase)
-                    if tuple(words[i : i + k]) == phrase:
-                        out.append(" ".join(phrase))
-                        out.extend([""] * (k - 1))  # keep positions aligned
-                        i += k
-                        break
-                else:
-                    out.append(words[i])
-                    i += 1
-            else:
-                out.append(words[i])
-                i += 1
+        pairs = self._pairs
+        out = list(words)
+        last = len(words) - 1
+        free = 0  # first position not covered by a joined phrase
+        for i in [i for i, w in enumerate(words) if w in phrases]:
+            if i < free or i == last:
+                continue
+            options = pairs.get((words[i], words[i + 1]))
+            if options is None:
+                continue
+            for phrase in options:
+                k = len(phrase)
+                if k == 2 or tuple(words[i + 2 : i + k]) == phrase[2:]:
+                    out[i] = " ".join(phrase)
+                    out[i + 1 : i + k] = [""] * (k - 1)
+                    free = i + k
+                    break
         return out
 
     # -- scoring -------------------------------------------------------------------------
@@ -378,62 +499,89 @@ class ItalianSentimentAnalyzer:
         >>> 0 < a < b < c
         True
         """
-        tokens = tokenize(text)
-        if not tokens:
+        found = self._valences(text)
+        if found is None:
             return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+        return _score_valence(*found)
+
+    def compound(self, text: str) -> float:
+        """Only the ``compound`` of :meth:`polarity_scores` (the same number, less work).
+
+        >>> sia = ItalianSentimentAnalyzer()
+        >>> sia.compound("che disservizio!") == sia.polarity_scores("che disservizio!")["compound"]
+        True
+        """
+        found = self._valences(text)
+        if found is None or not found[0]:
+            return 0.0
+        return round(_compound(_emphasised(sum(found[0]), found[2], found[3])), 4)
+
+    def _valences(self, text: str) -> tuple[list[float], int, int, int] | None:
+        """Non-zero valences of a text in order, the number of zero ones, exclamation and
+        question marks; ``None`` when nothing was scored (no token at all)."""
+        tokens = _entries(text)
+        if not tokens:
+            return None
         kinds = [t[0] for t in tokens]
-        folded = [t[2] if t[0] == "word" else "" for t in tokens]
-        joined = self._join_phrases(folded)
-        words = [t[1] for t in tokens if t[0] == "word"]
-        n_caps = sum(1 for w in words if w.isupper() and len(w) > 1)
-        cap_diff = 0 < n_caps < len(words)
+        joined = self._join_phrases([t[3] for t in tokens])
+        n_words = kinds.count("word")
+        n_caps = sum([t[4] for t in tokens])
+        cap_diff = 0 < n_caps < n_words
 
         sentiments: list[float] = []
         positions: list[int] = []
+        zeros = 0
+        scored = False
         contrast_at = -1
         exclamations = questions = 0
-        cache, valence = self._cache, self.valence
-        for i, (kind, surface, _) in enumerate(tokens):
-            if kind == "punct":
+        infos, info_of = self._infos, self._info
+        for i, token in enumerate(tokens):
+            kind = token[0]
+            if kind == "word":
+                word = joined[i]
+                if not word:
+                    continue
+                info = infos.get(word) or info_of(word)
+                if info is _PLAIN:
+                    scored = True
+                    zeros += 1
+                    continue
+                v, superlative, contrast, modifier = info
+                if contrast and contrast_at < 0 and scored:
+                    contrast_at = i
+                scored = True
+                if modifier or v == 0.0:
+                    zeros += 1
+                    continue
+                if superlative:
+                    v += B_INCR if v > 0 else -B_INCR
+                if cap_diff and token[4]:
+                    v += C_INCR if v > 0 else -C_INCR
+                v = self._modifiers(v, tokens, kinds, joined, i)
+            elif kind == "punct":
+                surface = token[1]
                 if surface == "!":
                     exclamations += 1
                 elif surface == "?":
                     questions += 1
                 continue
-            if kind == "emo" or kind == "sym":
-                v = self._emoji_valence(surface if kind == "sym" else surface.lower())
+            else:
+                v = self._emoji_valence(token[1] if kind == "sym" else token[2])
                 if kind == "sym" and v == 0.0:
                     continue
+                scored = True
+            if v:
                 sentiments.append(v)
                 positions.append(i)
-                continue
-            word = joined[i]
-            if not word:
-                continue
-            if word in CONTRASTS and contrast_at < 0 and positions:
-                contrast_at = i
-            if word in _MODIFIER_WORDS:
-                sentiments.append(0.0)
-                positions.append(i)
-                continue
-            v, superlative = cache.get(word) or valence(word)
-            if v == 0.0:
-                sentiments.append(0.0)
-                positions.append(i)
-                continue
-            if superlative:
-                v += B_INCR if v > 0 else -B_INCR
-            if cap_diff and surface.isupper() and len(surface) > 1:
-                v += C_INCR if v > 0 else -C_INCR
-            v = self._modifiers(v, tokens, kinds, joined, i)
-            sentiments.append(v)
-            positions.append(i)
-
+            else:
+                zeros += 1
+        if not scored:
+            return None
         if contrast_at >= 0:
             sentiments = [
                 s * 0.5 if p < contrast_at else s * 1.5 for s, p in zip(sentiments, positions)
             ]
-        return _score_valence(sentiments, exclamations, questions)
+        return sentiments, zeros, exclamations, questions
 
     def _modifiers(
         self, v: float, tokens: list, kinds: list[str], joined: list[str], i: int
@@ -470,6 +618,10 @@ class ItalianSentimentAnalyzer:
         return v
 
 
+#: What :meth:`ItalianSentimentAnalyzer._info` gives a word with no valence that is
+#: neither a contrast nor a modifier.
+_PLAIN = (0.0, False, False, False)
+
 _PRIMARY_NEGATORS = frozenset(("non", "nn", "senza"))
 
 
@@ -484,21 +636,38 @@ def _concord(joined: list[str], j: int) -> bool:
     return False
 
 
-def _score_valence(sentiments: list[float], exclamations: int, questions: int) -> dict:
-    if not sentiments:
-        return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
-    total = sum(sentiments)
-    emphasis = min(exclamations, 4) * 0.292
-    if questions > 1:
-        emphasis += questions * 0.18 if questions <= 3 else 0.96
+def _emphasised(total: float, exclamations: int, questions: int) -> float:
+    """Sum of the valences with the emphasis of exclamation and question marks."""
+    emphasis = _emphasis(exclamations, questions)
     if total > 0:
         total += emphasis
     elif total < 0:
         total -= emphasis
-    compound = max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
+    return total
+
+
+def _emphasis(exclamations: int, questions: int) -> float:
+    emphasis = min(exclamations, 4) * 0.292
+    if questions > 1:
+        emphasis += questions * 0.18 if questions <= 3 else 0.96
+    return emphasis
+
+
+def _compound(total: float) -> float:
+    return max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
+
+
+def _score_valence(
+    sentiments: list[float], zeros: int, exclamations: int, questions: int
+) -> dict[str, float]:
+    """VADER's scores from the non-zero valences (in order) and the number of zero ones."""
+    if not sentiments and not zeros:
+        return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+    emphasis = _emphasis(exclamations, questions)
+    compound = _compound(_emphasised(sum(sentiments), exclamations, questions))
     pos = sum(s + 1 for s in sentiments if s > 0)
     neg = sum(s - 1 for s in sentiments if s < 0)
-    neu = sum(1 for s in sentiments if s == 0)
+    neu = zeros
     if pos > -neg:
         pos += emphasis
     elif pos < -neg:

@@ -92,9 +92,20 @@ def normalize_hint(hint: str | None) -> str | None:
     """
     if not hint or not isinstance(hint, str):
         return None
-    code = hint.strip().lower().replace("_", "-").split("-", 1)[0]
-    code = _ISO_639_2.get(code, code)
-    return code if code in _ISO_639_1 else None
+    found = _HINTS.get(hint, _UNSEEN)
+    if found is _UNSEEN:
+        code = hint.strip().lower().replace("_", "-").split("-", 1)[0]
+        code = _ISO_639_2.get(code, code)
+        found = code if code in _ISO_639_1 else None
+        if len(hint) <= 40:  # sources send a handful of distinct hints
+            if len(_HINTS) >= 10_000:
+                _HINTS.clear()
+            _HINTS[hint] = found
+    return found
+
+
+_HINTS: dict[str, str | None] = {}
+_UNSEEN = object()
 
 
 def _get_detector():

@@ -81,15 +81,24 @@ _EN_ADDRESS = re.compile(
 
 # Digits glued to a letter or inside a URL path ("n° 7X30018830", "/a/863632") are codes,
 # not phone numbers (the phone matcher rejects a number after a letter too).
-_PHONE_PRECHECK = re.compile(r"(?<![\w/])\d[\d\s().\-/]{4,}\d")
+# Starts at a digit (the scan skips to digits), then looks behind it.
+_PHONE_PRECHECK = re.compile(r"\d(?<![\w/]\d)[\d\s().\-/]{4,}\d")
 _DIGIT = re.compile(r"\d")
-_EMAIL_PRECHECK = re.compile(r"[\w.%+\-]@[A-Za-z0-9]")
+# Starts at the "@": the scan skips to it.
+_EMAIL_PRECHECK = re.compile(r"@(?<=[\w.%+\-]@)[A-Za-z0-9]")
 #: Substrings one of which an Italian street address must contain (lowercase).
 _IT_STREET_HINTS = ("via", "v.le", "piazz", "p.z", "p.le", "corso", "c.so", "largo", "vic",
                     "strada", "contrada", "c.da", "lungo", "borgo", "salita", "galleria",
                     "localit", "fraz")
 #: An English street address has a house number followed by a capitalised word.
 _EN_PRECHECK = re.compile(r"\d[A-Za-z]?,?\s+[A-Z]")
+#: Any of the street hints (one scan instead of one per hint).
+_IT_HINT = re.compile("|".join(re.escape(h) for h in _IT_STREET_HINTS))
+#: A card number has thirteen digits or more, at most one space or dash between two.
+_CARD_PRECHECK = re.compile(r"\d(?:[ \-]?\d){12}")
+#: An IBAN starts with two letters and two digits (the pattern starts at a digit: the
+#: scan skips to digits).
+_IBAN_PRECHECK = re.compile(r"\d(?<=[A-Za-z]{2}\d)\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,8 +243,7 @@ def _find_phones(text: str) -> list[PiiMatch]:
 
 def _find_addresses(text: str) -> list[PiiMatch]:
     found: list[PiiMatch] = []
-    low = text.lower()
-    if any(hint in low for hint in _IT_STREET_HINTS):
+    if _IT_HINT.search(text.lower()):
         found += [PiiMatch("address", m.start(), m.end()) for m in _IT_ADDRESS.finditer(text)]
     if _EN_PRECHECK.search(text):
         found += [PiiMatch("address", m.start(), m.end()) for m in _EN_ADDRESS.finditer(text)]
@@ -260,8 +268,10 @@ def find_pii(text: str) -> list[PiiMatch]:
     has_at = "@" in text and _EMAIL_PRECHECK.search(text) is not None
     candidates: list[PiiMatch] = []
     if has_digit:
-        candidates += _find_cards(text)
-        candidates += _find_ibans(text)
+        if _CARD_PRECHECK.search(text):
+            candidates += _find_cards(text)
+        if _IBAN_PRECHECK.search(text):
+            candidates += _find_ibans(text)
         if _PHONE_PRECHECK.search(text):
             candidates += _find_phones(text)
         candidates += _find_addresses(text)

@@ -26,6 +26,13 @@ from monitoring.models import ENRICHED_COLUMNS, MAX_TEXT_CHARS, MENTION_COLUMNS,
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 STORED_TEXT_CHARS = 20_000
 RAW_CHARS = 100_000
+_URGENT = "urgent"
+if _URGENT in classify_mod.VOCABULARIES:  # pragma: no cover - a vocabulary renamed
+    raise RuntimeError(f"the category vocabularies already have a {_URGENT!r} entry")
+# The category vocabularies and the urgency words found in one pass over the tokens.
+_MATCHER = classify_mod.PhraseMatcher(
+    {**classify_mod.VOCABULARIES, _URGENT: priority_mod.URGENT_PHRASES}
+)
 
 
 def clean_text(text: str, limit: int = STORED_TEXT_CHARS) -> str:
@@ -34,7 +41,9 @@ def clean_text(text: str, limit: int = STORED_TEXT_CHARS) -> str:
     >>> clean_text("ok\\x00 fine" + "!" * 10, limit=8)
     'ok fine…'
     """
-    text = _CONTROL.sub("", text[: limit * 2])
+    text = text[: limit * 2]
+    if not text.isprintable():  # printable text has no control character (fast path)
+        text = _CONTROL.sub("", text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -79,9 +88,14 @@ class Enricher:
         labels = self.refiner.refine("sentiment", texts, [s.label for s in scores])
         scores = [s if s.label == label else sentiment.Sentiment(s.compound, label)
                   for s, label in zip(scores, labels)]
-        classes = [classify_mod.classify(text, lang, sent.compound, self._terms.get(stream, ()))
-                   for (text, lang, stream), sent in zip(unique, scores)]
-        categories = self.refiner.refine("category", texts, [c.category for c in classes])
+        urgent: list[bool] = []
+        rules: list[str] = []
+        terms, find, category = self._terms, classify_mod.find_vocabularies, classify_mod.category
+        for (text, _, stream), sent in zip(unique, scores):
+            matched = find(text, _MATCHER)
+            urgent.append(_URGENT in matched)
+            rules.append(category(text, sent.compound, terms.get(stream, ()), matched))
+        categories = self.refiner.refine("category", texts, rules)
         departments = [self.router.route(text, category, lang)
                        for (text, lang, _), category in zip(unique, categories)]
         routed = [i for i, d in enumerate(departments) if d is not None]
@@ -89,9 +103,9 @@ class Enricher:
                                                     [departments[i] for i in routed])):
             departments[i] = d
         return {
-            key: (sent, category, pii.pii_kinds(key[0]), department,
-                  priority_mod.is_urgent(key[0]))
-            for key, sent, category, department in zip(unique, scores, categories, departments)
+            key: (sent, category, pii.pii_kinds(key[0]), department, is_urgent)
+            for key, sent, category, department, is_urgent
+            in zip(unique, scores, categories, departments, urgent)
         }
 
     def enrich(self, mentions: Sequence[Mention]) -> pd.DataFrame:
@@ -105,31 +119,32 @@ class Enricher:
         # understood once per batch.
         keys = list(zip(bounded, langs, (m.stream for m in mentions)))
         understood = self._understand(list(dict.fromkeys(keys)))
-        rows: dict[str, list] = {c: [] for c in MENTION_COLUMNS + ENRICHED_COLUMNS}
-        for m, text, key in zip(mentions, texts, keys):
-            short, lang, _ = key
-            sent, category, kinds, department, urgent = understood[key]
-            prio = priority_mod.priority(sent.compound, category, m.author_reach, kinds,
-                                         short, lang, urgent)
-            rows["source"].append(m.source)
-            rows["source_id"].append(m.source_id)
-            rows["stream"].append(m.stream)
-            rows["ts"].append(m.ts.replace(tzinfo=None))
-            rows["author"].append(clean_text(m.author, 200))
-            rows["author_reach"].append(m.author_reach)
-            rows["text"].append(text)
-            rows["url"].append(m.url)
-            rows["lang_hint"].append(m.lang_hint)
-            rows["reply_to"].append(m.reply_to)
-            rows["raw"].append(m.raw[:RAW_CHARS] if m.raw else None)
-            rows["lang"].append(lang)
-            rows["sentiment"].append(float(sent.compound))
-            rows["sentiment_label"].append(sent.label)
-            rows["category"].append(category)
-            rows["department"].append(department)
-            rows["pii_kinds"].append(list(kinds))
-            rows["priority"].append(float(prio.score))
-            rows["priority_reasons"].append(list(prio.reasons))
+        found = [understood[key] for key in keys]
+        score = priority_mod.priority
+        prios = [score(sent.compound, category, m.author_reach, kinds, key[0], key[1], urgent)
+                 for m, key, (sent, category, kinds, _, urgent) in zip(mentions, keys, found)]
+        rows: dict[str, list] = {
+            "source": [m.source for m in mentions],
+            "source_id": [m.source_id for m in mentions],
+            "stream": [m.stream for m in mentions],
+            "ts": [m.ts.replace(tzinfo=None) for m in mentions],
+            "author": [clean_text(m.author, 200) for m in mentions],
+            "author_reach": [m.author_reach for m in mentions],
+            "text": texts,
+            "url": [m.url for m in mentions],
+            "lang_hint": [m.lang_hint for m in mentions],
+            "reply_to": [m.reply_to for m in mentions],
+            "raw": [m.raw[:RAW_CHARS] if m.raw else None for m in mentions],
+            "lang": langs,
+            "sentiment": [float(f[0].compound) for f in found],
+            "sentiment_label": [f[0].label for f in found],
+            "category": [f[1] for f in found],
+            "department": [f[3] for f in found],
+            "pii_kinds": [list(f[2]) for f in found],
+            "priority": [float(p.score) for p in prios],
+            "priority_reasons": [list(p.reasons) for p in prios],
+        }
+        rows = {c: rows[c] for c in MENTION_COLUMNS + ENRICHED_COLUMNS}
         frame = pd.DataFrame(rows)
         frame["ts"] = pd.to_datetime(frame["ts"])
         frame["author_reach"] = frame["author_reach"].astype("int64")

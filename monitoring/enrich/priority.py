@@ -111,18 +111,50 @@ def priority(
     >>> priority(0.9, "praise", 10, [], "Thanks!", "en").score
     2.2
     """
-    parts: dict[str, float] = {}
-    parts["category"] = CATEGORY_POINTS.get(category, CATEGORY_POINTS["other"])
+    parts: list[tuple[str, float]] = []
+    points = CATEGORY_POINTS.get(category, CATEGORY_POINTS["other"])
+    if points > 0:  # the table's values have one decimal at most
+        parts.append(("category", round(points, 1)))
     if compound < 0:
-        parts["negative"] = NEGATIVE_POINTS * min(1.0, -float(compound))
+        points = _NEGATIVE.get(compound)
+        if points is None:
+            points = _remember(_NEGATIVE, compound,
+                               round(NEGATIVE_POINTS * min(1.0, -float(compound)), 1))
+        if points > 0:
+            parts.append(("negative", points))
     if reach > 0:
-        parts["reach"] = REACH_POINTS * min(1.0, math.log10(1 + reach) / math.log10(REACH_SATURATION))
+        points = _REACH.get(reach)
+        if points is None:
+            points = _remember(_REACH, reach, round(REACH_POINTS * min(
+                1.0, math.log10(1 + reach) / math.log10(REACH_SATURATION)), 1))
+        if points > 0:
+            parts.append(("reach", points))
     kinds = set(pii)
     if kinds:
-        parts["pii"] = PAYMENT_PII_POINTS if kinds & {"card", "iban"} else PII_POINTS
+        parts.append(("pii", round(PAYMENT_PII_POINTS if kinds & {"card", "iban"}
+                                   else PII_POINTS, 1)))
     if urgent if urgent is not None else is_urgent(text):
-        parts["urgent"] = URGENT_POINTS
-    parts = {k: round(v, 1) for k, v in parts.items() if round(v, 1) > 0}
-    score = round(min(100.0, sum(parts.values())), 1)
-    ordered = sorted(parts.items(), key=lambda kv: -kv[1])
-    return Priority(score, tuple(f"{k}:+{v:g}" for k, v in ordered))
+        parts.append(("urgent", round(URGENT_POINTS, 1)))
+    key = tuple(parts)
+    found = _RESULTS.get(key)
+    if found is None:
+        score = round(min(100.0, sum(v for _, v in parts)), 1)
+        ordered = sorted(parts, key=lambda kv: -kv[1])
+        found = _remember(_RESULTS, key,
+                          Priority(score, tuple(f"{k}:+{v:g}" for k, v in ordered)))
+    return found
+
+
+# Rounded points per compound score and per reach, and results per set of points: a
+# batch of mentions has few distinct values of each.
+_NEGATIVE: dict[float, float] = {}
+_REACH: dict[int, float] = {}
+_RESULTS: dict[tuple[tuple[str, float], ...], Priority] = {}
+_MEMO_SIZE = 50_000
+
+
+def _remember(memo: dict, key, value):
+    if len(memo) >= _MEMO_SIZE:  # bounded memory
+        memo.clear()
+    memo[key] = value
+    return value

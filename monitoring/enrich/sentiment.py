@@ -21,6 +21,7 @@ import string
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
@@ -29,7 +30,7 @@ from vaderSentiment.vaderSentiment import (
     NEGATE,
     SPECIAL_CASES,
     SentimentIntensityAnalyzer,
-    allcap_differential,
+    normalize,
 )
 
 from monitoring.models import MAX_TEXT_CHARS
@@ -198,9 +199,29 @@ _DURATION = re.compile(
     r"\s{0,3}(?:more\s+)?(?:hours?|hrs?|days|weeks|months)(?![\w'])",
     re.IGNORECASE,
 )
-# "sucks.i paid": words glued by punctuation without a space.
-_GLUED = re.compile(r"(?<=[a-z]{2})([.!?;,])(?=[A-Za-z])")
+# "sucks.i paid": words glued by punctuation without a space (the pattern starts at the
+# punctuation mark, so the scan skips to those, then looks behind it).
+_GLUED = re.compile(r"([.!?;,])(?<=[a-z]{2}[.!?;,])(?=[A-Za-z])")
+# Characters other than ASCII letters that match an ASCII letter when the case is ignored
+# (tests/test_sentiment.py checks the list against every code point).  Without them, a
+# case-insensitive pattern of ASCII words matches only where the lower-cased text has them.
+CASE_TWINS = "\u0130\u0131\u017f\u212a"
+_CASE_TWIN = re.compile(f"[{CASE_TWINS}]")
+_WORDS = re.compile(r"[\w']+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# First two words of each phrase: a phrase matches only where the lower-cased text has
+# them as consecutive runs of word characters and apostrophes.
+_PHRASE_PAIRS = frozenset(tuple(p.split()[:2]) for p in CARE_PHRASES)
+if any(len(p.split()) < 2 for p in CARE_PHRASES):  # pragma: no cover - a one-word phrase
+    raise RuntimeError("CARE_PHRASES hold expressions of two words or more")
+_DURATION_WORDS = ("for", "after", "over", "than")
+_DURATION_UNITS = ("hour", "hr", "days", "weeks", "months")
 _NEGATE = frozenset(NEGATE)
+# First two words of VADER's idioms and multi-word boosters: ``_idioms`` can change a
+# valence only when two consecutive words around it are one of these pairs.
+_IDIOM_PAIRS = frozenset(
+    tuple(k.split()[:2]) for k in (*SPECIAL_CASES, *BOOSTER_DICT) if len(k.split()) > 1
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +252,12 @@ def label_of(compound: float, lang: str = "it") -> str:
 
 def _is_negated(word: str) -> bool:
     return word in _NEGATE or "n't" in word
+
+
+def _has_phrase_pair(low: str) -> bool:
+    """Whether a lower-cased text has the first two words of a :data:`CARE_PHRASES` entry."""
+    words = _WORDS.findall(low)
+    return not _PHRASE_PAIRS.isdisjoint(pairwise(words))
 
 
 def _join_phrase(match: re.Match[str]) -> str:
@@ -270,32 +297,57 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
                 self.lexicon[phrase.replace(" ", "_")] = valence
 
     def _demojize(self, text: str) -> str:
+        """Each emoji replaced by its description, after a space unless one precedes it."""
         if text.isascii():
             return text
-        parts: list[str] = []
-        prev_space = True
-        emojis = self.emojis
-        for ch in text:
-            description = emojis.get(ch)
-            if description is not None:
-                if not prev_space:
-                    parts.append(" ")
-                parts.append(description)
-                prev_space = False
-            else:
-                parts.append(ch)
-                prev_space = ch == " "
-        return "".join(parts)
+        return _NON_ASCII.sub(self._describe, text)
+
+    def _describe(self, match: re.Match[str]) -> str:
+        char = match.group()
+        description = self.emojis.get(char)
+        if description is None:
+            return char
+        i = match.start()
+        return " " + description if i and match.string[i - 1] != " " else description
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         """Scores like VADER's ``polarity_scores`` (``neg``, ``neu``, ``pos``, ``compound``)."""
+        return self.score_valence(*self._valences(text))
+
+    def compound(self, text: str) -> float:
+        """Only the ``compound`` of :meth:`polarity_scores` (the same number, less work).
+
+        >>> care = EnglishSentimentAnalyzer()
+        >>> text = "Still waiting for a refund!!"
+        >>> care.compound(text) == care.polarity_scores(text)["compound"]
+        True
+        """
+        sentiments, text = self._valences(text)
+        if not sentiments:
+            return 0.0
+        total = float(sum(sentiments))
+        emphasis = self._punctuation_emphasis(text)
+        if total > 0:
+            total += emphasis
+        elif total < 0:
+            total -= emphasis
+        return round(normalize(total), 4)
+
+    def _valences(self, text: str) -> tuple[list[float], str]:
+        """The valence of each token and the text VADER's punctuation emphasis reads."""
         text = bound_text(text)
         if self.extended:
             if "#" in text:
                 text = _HASHTAG.sub(self._split_hashtag, text)
             text = _GLUED.sub(r"\1 ", text)
-            text = _DURATION.sub(" long_wait ", text)
-            text = _PHRASE.sub(_join_phrase, text)
+            plain = text.isascii() or _CASE_TWIN.search(text) is None
+            low = text.lower() if plain else ""
+            if not plain or (any(w in low for w in _DURATION_WORDS)
+                             and any(u in low for u in _DURATION_UNITS)):
+                text = _DURATION.sub(" long_wait ", text)
+                low = text.lower() if plain else ""
+            if not plain or _has_phrase_pair(low):
+                text = _PHRASE.sub(_join_phrase, text)
         text = self._demojize(text).strip()
         words = self._words(text)
         lower = [w.lower() for w in words]
@@ -306,7 +358,7 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
                           for k, s in enumerate(sentiments)]
         if self.extended and "?" in text:
             sentiments = [s * QUESTION_POSITIVE_SCALAR if s > 0 else s for s in sentiments]
-        return self.score_valence(sentiments, text)
+        return sentiments, text
 
     def _split_hashtag(self, match: re.Match[str]) -> str:
         """``#EpicFail`` -> ``Epic Fail``; ``#unitedsucks`` -> ``united sucks`` when a
@@ -344,7 +396,8 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
 
     def _sentiments(self, words: list[str], lower: list[str]) -> list[float]:
         """Valence of each token; tokens that no rule can score are skipped cheaply."""
-        cap_diff = allcap_differential(words)
+        # allcap_differential: some but not all words in capitals
+        cap_diff = 0 < len(words) - sum(map(str.isupper, words)) < len(words)
         lexicon, valence = self.lexicon, self._valence
         failure = FAILURE_NEGATORS if self.extended else frozenset()
         return [
@@ -366,7 +419,7 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
             if (
                 self.extended
                 and item in FAILURE_NEGATORS
-                and not any(w in lexicon for w in lower[i + 1 : i + 4])
+                and lexicon.keys().isdisjoint(lower[i + 1 : i + 4])
             ):
                 return FAILURE_VALENCE
             return 0.0
@@ -395,14 +448,14 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
                         s *= 0.9
                 valence += s
                 valence = self._negation(valence, lower, start_i, i)
-                if start_i == 2:
+                if start_i == 2 and not _IDIOM_PAIRS.isdisjoint(pairwise(lower[i - 3 : i + 3])):
                     valence = self._idioms(valence, lower, i)
         if i > 1 and lower[i - 1] == "least" and lower[i - 1] not in lexicon:
             if lower[i - 2] not in ("at", "very"):
                 valence *= N_SCALAR
         elif i > 0 and lower[i - 1] == "least" and lower[i - 1] not in lexicon:
             valence *= N_SCALAR
-        if self.extended and valence and any(w in IRREALIS for w in lower[max(0, i - 3) : i]):
+        if self.extended and valence and not IRREALIS.isdisjoint(lower[max(0, i - 3) : i]):
             valence *= IRREALIS_SCALAR
         return valence
 
@@ -488,7 +541,7 @@ def score(text: str, lang: str) -> Sentiment:
     Sentiment(compound=0.0, label='neutral')
     """
     kind = "it" if lang == "it" else "en"
-    compound = float(_analyzer(kind).polarity_scores(text)["compound"])
+    compound = float(_analyzer(kind).compound(text))
     if math.isnan(compound):
         compound = 0.0
     return Sentiment(compound, label_of(compound, kind))
@@ -502,4 +555,25 @@ def score_batch(texts: Sequence[str], langs: Sequence[str]) -> list[Sentiment]:
     """
     if len(texts) != len(langs):
         raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
-    return [score(t, lang) for t, lang in zip(texts, langs)]
+    analyzers = {"it": _analyzer("it"), "en": _analyzer("en")}
+    memo = _SENTIMENTS
+    out: list[Sentiment] = []
+    for text, lang in zip(texts, langs):
+        kind = "it" if lang == "it" else "en"
+        compound = float(analyzers[kind].compound(text))
+        if math.isnan(compound):
+            compound = 0.0
+        # The sign too: 0.0 and -0.0 are equal keys.
+        key = (compound, kind, math.copysign(1.0, compound))
+        found = memo.get(key)
+        if found is None:
+            found = Sentiment(compound, label_of(compound, kind))
+            if len(memo) >= 100_000:
+                memo.clear()
+            memo[key] = found
+        out.append(found)
+    return out
+
+
+#: Sentiments by compound score and scorer: a batch has few distinct scores.
+_SENTIMENTS: dict[tuple[float, str, float], Sentiment] = {}

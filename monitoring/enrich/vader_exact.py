@@ -81,13 +81,15 @@ class ExactVader(EnglishSentimentAnalyzer):
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         """Scores exactly as ``SentimentIntensityAnalyzer.polarity_scores``."""
+        return self.score_valence(*self._valences(text))
+
+    def _valences(self, text: str) -> tuple[list[float], str]:
         if not isinstance(text, str):
             text = "" if text is None else str(text)
         text = self._demojize(text[:MAX_TEXT_CHARS]).strip()
         words = self._words(text)
         lower = [w.lower() for w in words]
-        sentiments = self._sentiments(words, lower)
-        return self.score_valence(but_rule(lower, sentiments), text)
+        return but_rule(lower, self._sentiments(words, lower)), text
 
 
 def read_texts(path: Path | str) -> list[str]:

@@ -42,9 +42,6 @@ __all__ = [
 #: Cap of every surprise score (a tail probability of 1e-20).
 MAX_SURPRISE = 20.0
 
-#: Largest shape of the peak-excess distribution (a finite variance needs < 0.5).
-_MAX_SHAPE = 0.5
-
 #: Surprise needed to call one bin anomalous, per sensitivity.  "normal" = a tail
 #: probability of 1e-4, i.e. about one chance false alarm a week per stream at 1-minute
 #: bins if the baseline model were exact (real streams are burstier than any model).
@@ -132,20 +129,15 @@ class EpisodeCalibrator:
     ordinary burst for many independent ones.  Extreme-value practice declusters first
     (*runs declustering*): an **episode** is a run of model surprises at or above
     ``level`` that ends after ``run_length`` updates below it, and only its **peak**
-    counts.  Peak excesses ``y = s - level`` are modelled as generalised Pareto (peaks
-    over threshold) with an online, discounted mean excess ``sigma`` and a shape ``xi``
-    from the discounted moments of the observed excesses (``xi = (1 - mean**2 / var) / 2``,
-    kept in ``[0, 0.5]``; ``xi = 0`` is the exponential); episodes start at a discounted
-    rate ``lam`` per update.  The calibrated surprise of a model surprise ``s >= level``
-    is
+    counts.  Peak excesses over ``level`` are modelled as exponential (peaks over
+    threshold) with an online, discounted mean excess ``sigma``; episodes start at a
+    discounted rate ``lam`` per update.  The calibrated surprise of a model surprise
+    ``s >= level`` is
 
-        ``-log10(lam * (1 + xi * y / beta) ** (-1 / xi))`` with ``beta = sigma * (1 - xi)``
+        ``-log10(lam * exp(-(s - level) / sigma))``
 
-    (``-log10(lam * exp(-y / sigma))`` when ``xi = 0``), i.e. the ``-log10`` of the
-    per-update rate of episodes at least that extreme, the same unit as every other
-    surprise.  Real streams' peaks are heavy-tailed (a few huge bursts among many
-    ordinary ones): an exponential fitted to them overrates the huge ones' typical
-    size and underrates the ordinary ones' rarity, which the shape corrects: a calibrated 4 is an episode this unusual once
+    i.e. the ``-log10`` of the per-update rate of episodes at least that extreme, the
+    same unit as every other surprise: a calibrated 4 is an episode this unusual once
     in 10,000 bins *for this stream*.  No labels are involved: what is unusual is
     learned from the stream's own history.  Peaks of episodes that reached ``censor``
     are right-censored there, so a crisis does not teach the calibrator that crises are
@@ -201,8 +193,6 @@ class EpisodeCalibrator:
         self._n_ep = 0.0  # discounted episodes started
         self._n_obs = 0.0  # discounted episodes whose peak excess was observed
         self._excess = 0.0  # discounted sum of (censored) peak excesses
-        self._obs_sum = 0.0  # discounted sums of the observed (uncensored) excesses
-        self._obs_sq = 0.0  # ... and of their squares (for the shape)
         self.episodes = 0  # episodes started, undiscounted
         self._peak: float | None = None  # peak of the running episode
         self._below = 0  # updates below ``level`` since the running episode's last bin
@@ -215,35 +205,6 @@ class EpisodeCalibrator:
             self._n_obs + self.prior_episodes
         )
         return rate, sigma
-
-    @property
-    def shape(self) -> float:
-        """Generalised Pareto shape of the peak excesses, by moments, in ``[0, 0.5]``.
-
-        The prior is ``prior_episodes`` exponential excesses (shape 0).
-        """
-        p = self.prior_episodes
-        m0 = 1.0 / math.log(10.0)
-        m1 = (self._obs_sum + p * m0) / (self._n_obs + p)
-        m2 = (self._obs_sq + p * 2.0 * m0 * m0) / (self._n_obs + p)
-        var = m2 - m1 * m1
-        if var <= 0.0:
-            return 0.0
-        return min(max(0.5 * (1.0 - m1 * m1 / var), 0.0), _MAX_SHAPE)
-
-    def _tail(self, excess: float, sigma: float, xi: float) -> float:
-        """``-log10`` of the probability that a peak's excess is at least ``excess``."""
-        if xi < 1e-6:
-            return excess / (sigma * math.log(10.0))
-        return math.log10(1.0 + xi * excess / (sigma * (1.0 - xi))) / xi
-
-    def _excess_at(self, tail: float, sigma: float, xi: float) -> float:
-        """The excess whose :meth:`_tail` is ``tail`` (its inverse)."""
-        if xi < 1e-6:
-            return tail * sigma * math.log(10.0)
-        if xi * tail > 300.0:  # beyond any float: no finite excess is that rare
-            return math.inf
-        return sigma * (1.0 - xi) * (10.0 ** (xi * tail) - 1.0) / xi
 
     @property
     def peak(self) -> float | None:
@@ -261,7 +222,7 @@ class EpisodeCalibrator:
         at_level = -math.log10(rate)
         if raw < self.level:
             return raw * at_level / self.level
-        return min(cap, at_level + self._tail(raw - self.level, sigma, self.shape))
+        return min(cap, at_level + (raw - self.level) / (sigma * math.log(10.0)))
 
     def update(self, raw: float, weight: float = 1.0) -> None:
         """Learn one model surprise (``weight < 1`` for bins kept out of the baseline)."""
@@ -270,8 +231,6 @@ class EpisodeCalibrator:
         self._n_ep *= d
         self._n_obs *= d
         self._excess *= d
-        self._obs_sum *= d
-        self._obs_sq *= d
         if raw >= self.level:
             if self._peak is None:
                 self._peak = raw
@@ -290,15 +249,13 @@ class EpisodeCalibrator:
     def _end_episode(self) -> None:
         rate, sigma = self._rate_and_scale()
         assert self._peak is not None
-        limit = self._excess_at(max(0.0, self.censor + math.log10(rate)), sigma, self.shape)
+        limit = max(0.0, (self.censor + math.log10(rate)) * sigma * math.log(10.0))
         excess = self._peak - self.level
         if excess >= limit:
             self._excess += limit
         else:
             self._excess += excess
             self._n_obs += 1.0
-            self._obs_sum += excess
-            self._obs_sq += excess * excess
         self._peak = None
         self._below = 0
 

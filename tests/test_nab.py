@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
+from monitoring.detect import EpisodeGate
 from monitoring.evaluate import nab
 from monitoring.evaluate.nab import (
     DEFAULT_PROFILES,
     probation_length,
     scaled_sigmoid,
     score_detections,
+    window_hits,
 )
 
 T0 = datetime(2026, 1, 1)
@@ -76,6 +78,38 @@ def test_scaled_sigmoid(x, expected):
     assert scaled_sigmoid(x) == pytest.approx(expected)
 
 
+HIT_CASES = [
+    # (detected rows, expected (first row, position, reward) per window; None = missed)
+    ([], [None, None]),
+    ([400, 700], [(400, 0.0, 1.0), (700, 0.0, 1.0)]),
+    ([450, 420], [(420, 0.2, sig(-80 / 100) / MAX_TP), None]),  # the earliest counts
+    ([499, 719], [(499, 0.99, sig(-1 / 100) / MAX_TP), (719, 0.95, sig(-1 / 20) / MAX_TP)]),
+    ([100, 399, 500, 650], [None, None]),  # probation, just before, just after, between
+]
+
+
+@pytest.mark.parametrize(("rows", "expected"), HIT_CASES)
+def test_window_hits_first_detection(rows, expected):
+    ts = stamps(1000)
+    windows = [(ts[a], ts[b]) for a, b in WINDOWS]
+    hits = nab.window_hits(ts, [i in rows for i in range(1000)], windows)
+    assert [(h.left, h.right) for h in hits] == WINDOWS
+    for hit, want in zip(hits, expected, strict=True):
+        if want is None:
+            assert (hit.first, hit.position, hit.reward) == (None, None, None)
+        else:
+            assert hit.first == want[0]
+            assert hit.position == pytest.approx(want[1])
+            assert hit.reward == pytest.approx(want[2])
+
+
+def test_window_hits_skip_windows_in_probation():
+    ts = stamps(1000)
+    hits = window_hits(ts, [True] * 1000, [(ts[10], ts[100]), (ts[140], ts[200])])
+    # The first window ends in probation (150 rows); the second is hit on row 150.
+    assert [(h.left, h.first) for h in hits] == [(140, 150)]
+
+
 def test_window_in_probation_is_not_scored():
     ts = stamps(1000)
     score = score_detections(ts, [False] * 1000, [(ts[10], ts[100])], STD)
@@ -118,6 +152,9 @@ def test_command_end_to_end(tmp_path, capsys, policy):
     assert nab.run(parser.parse_args([str(data), "--out", str(out), "--policy", policy])) == 0
     printed = capsys.readouterr().out
     result = json.loads(printed.strip().splitlines()[-1])
+    window_lines = [line for line in printed.splitlines() if line.startswith("  window ")]
+    assert len(window_lines) == 2
+    assert all("first alert" in line and "reward" in line for line in window_lines)
     for name in ("quiet.csv", "busy.csv"):
         with (out / name).open() as fh:
             rows = list(csv.DictReader(fh))
@@ -145,3 +182,22 @@ def test_command_without_labels_and_empty_dir(tmp_path, capsys):
     write_series(data / "a.csv", stamps(50), [1] * 50)
     assert nab.run(args) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["scored"] is False
+
+
+def test_aftermath_of_a_burst_does_not_silence_the_next_one():
+    # An hour-long burst, then eight calm hours, then a short second burst.  The six-hour
+    # and day windows remember the first burst for hours (the score stays anomalous), but
+    # only the rising score opens and extends episodes, so the second burst alerts.
+    rng = np.random.default_rng(1)
+    n = 5 * 288
+    ts = stamps(n)
+    values = rng.poisson(20, n)
+    first, second = 3 * 288, 3 * 288 + 12 + 8 * 12
+    values[first : first + 24] = 120
+    values[second : second + 3] = 200
+    scores, alerts = nab.detect_series(ts, [int(v) for v in values])
+    assert [i for i, a in enumerate(alerts) if a] == [first, second]
+    # Fed the plain score, the gate would have kept the first episode open.
+    gate = EpisodeGate()
+    plain = [gate.update(t, s >= 4.0) for t, s in zip(ts, scores)]
+    assert [i for i, a in enumerate(plain) if a] == [first]

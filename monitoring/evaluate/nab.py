@@ -3,7 +3,11 @@
 For every ``*.csv`` (``timestamp,value``) in DATA_DIR the :class:`VolumeSpike` detector
 scores each bin *before* learning it, :func:`is_anomalous` at the product's default
 sensitivity flags it and an :class:`EpisodeGate` turns the flags into alerts: decisions
-are made bin by bin, with no look-ahead and no threshold fitted to the labels.  With
+are made bin by bin, with no look-ahead and no threshold fitted to the labels.  The flag
+is raised on the detector's *rising* score (:meth:`VolumeSpike.rising_score`, the score
+of the scales with new evidence in this bin), as the product's alert policy opens on it:
+a trailing window that only remembers an earlier burst neither opens an alert nor keeps
+the earlier episode open past its end (which would silence the next event).  With
 ``--policy alerts`` the product's own alert policy (:class:`StreamDetectors`, fed the
 counts alone) decides instead: an alert is a volume alert it opens.
 ``OUT_DIR/<file name>`` gets ``timestamp,value,anomaly_score,alert`` where
@@ -38,12 +42,14 @@ __all__ = [
     "DEFAULT_PROFILES",
     "POLICIES",
     "FileScore",
+    "WindowHit",
     "add_arguments",
     "detect_series",
     "probation_length",
     "run",
     "scaled_sigmoid",
     "score_detections",
+    "window_hits",
 ]
 
 #: NAB's three application profiles (cost matrices).
@@ -169,6 +175,61 @@ def score_detections(
     )
 
 
+@dataclass
+class WindowHit:
+    """Where the first detection fell in one scored window.
+
+    ``first`` is the row of the window's first detection (``None``: missed),
+    ``position`` its relative place in the window (0 = first row, 1 = after the last)
+    and ``reward`` what NAB pays for it with ``tpWeight`` 1 (the sigmoid favours early
+    detections: about 1 at the start, 0.86 in the middle, 0 at the end).
+    """
+
+    left: int
+    right: int
+    first: int | None
+    position: float | None
+    reward: float | None
+
+
+def window_hits(
+    timestamps: Sequence[datetime],
+    detections: Sequence[bool],
+    windows: Sequence[tuple[datetime, datetime]],
+) -> list[WindowHit]:
+    """The first detection of each window that ends after the probation period.
+
+    Detections in the probation period are ignored, as NAB does.
+
+    >>> from datetime import timedelta
+    >>> ts = [datetime(2026, 1, 1) + timedelta(minutes=5 * i) for i in range(1000)]
+    >>> det = [i in (550, 560) for i in range(1000)]
+    >>> hits = window_hits(ts, det, [(ts[500], ts[599]), (ts[700], ts[709])])
+    >>> [(h.first, h.position, round(h.reward, 3)) for h in hits[:1]], hits[1].first
+    ([(550, 0.5, 0.86)], None)
+    """
+    n = len(timestamps)
+    probation = probation_length(n)
+    max_tp = scaled_sigmoid(-1.0)
+    hits = []
+    for start, end in sorted(windows):
+        left = bisect.bisect_left(timestamps, start)
+        right = bisect.bisect_right(timestamps, end) - 1
+        if left > right or right < probation:
+            continue
+        first = next(
+            (i for i in range(max(left, math.ceil(probation)), right + 1) if detections[i]),
+            None,
+        )
+        if first is None:
+            hits.append(WindowHit(left, right, None, None, None))
+            continue
+        width = right - left + 1
+        reward = scaled_sigmoid(-(right - first + 1) / width) / max_tp
+        hits.append(WindowHit(left, right, first, (first - left) / width, reward))
+    return hits
+
+
 def detect_series(
     timestamps: Sequence[datetime],
     values: Sequence[int],
@@ -200,9 +261,9 @@ def detect_series(
     scores: list[float] = []
     alerts: list[bool] = []
     for ts, value in zip(timestamps, values):
-        score = detector.score_one(ts, value)
-        alerts.append(gate.update(ts, is_anomalous(score, sensitivity)))
-        scores.append(score)
+        rising = detector.rising_score(ts, value)
+        alerts.append(gate.update(ts, is_anomalous(rising, sensitivity)))
+        scores.append(detector.score_one(ts, value))
         detector.learn_one(ts, value)
     return scores, alerts
 
@@ -284,12 +345,18 @@ def run(args: argparse.Namespace) -> int:
             writer.writerow(["timestamp", "value", "anomaly_score", "alert"])
             for t, v, s, a in zip(raw_ts, values, scores, alerts):
                 writer.writerow([t, v, f"{s / MAX_SURPRISE:.4f}", int(a)])
+        print(f"{path.name}: {len(values)} rows, {sum(alerts)} alerts")
         if labels is not None and path.name in labels:
             results[path.name] = {
                 name: score_detections(timestamps, alerts, labels[path.name], profile)
                 for name, profile in profiles.items()
             }
-        print(f"{path.name}: {len(values)} rows, {sum(alerts)} alerts")
+            for hit in window_hits(timestamps, alerts, labels[path.name]):
+                print(f"  window {raw_ts[hit.left]} .. {raw_ts[hit.right]}: " + (
+                    "missed" if hit.first is None else
+                    f"first alert {raw_ts[hit.first]} at {hit.position:.2f} of the window, "
+                    f"reward {hit.reward:.3f}, score {scores[hit.first]:.1f}"
+                ))
     if not results:
         print(json.dumps({"files": len(files), "scored": False}))
         return 0

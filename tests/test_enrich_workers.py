@@ -62,7 +62,7 @@ def test_a_failure_inside_a_worker_is_raised_with_its_traceback(settings, batche
 def test_a_dead_worker_is_reported_not_waited_for(settings, batches):
     with EnrichPool(settings, jobs=1) as pool:
         os.kill(pool._procs[0].pid, signal.SIGKILL)
-        pool._procs[0].join(timeout=10)
+        pool._procs[0].wait(timeout=10)
         with pytest.raises(WorkerError, match="died|gone"):
             pool.submit(batches[0])
             pool.result()
@@ -133,3 +133,17 @@ def test_replay_with_workers_stores_exactly_what_one_process_stores(tmp_path):
     assert len(dumps[0]["mentions"]) == len(mentions)
     assert dumps[0]["cursor"] == [str(len(mentions) + 1)]
     assert dumps[0] == dumps[1]
+
+
+def test_workers_do_not_run_the_callers_main_script(settings, batches, tmp_path, monkeypatch):
+    """A Streamlit page or any script as ``__main__`` is not run again in the workers."""
+    import types
+
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('the main script ran in a worker')\n")
+    fake = types.ModuleType("__main__")
+    fake.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake)
+    with EnrichPool(settings, jobs=1) as pool:
+        pool.submit(batches[0])
+        assert len(pool.result()) == len(batches[0])

@@ -26,6 +26,7 @@ def monitor(tmp_path, monkeypatch, request):
 
     with SmtpSink() as smtp:
         text = DEFAULT_CONFIG.read_text().replace('kind = "demo"', 'kind = "demo"\nenabled = false')
+        text = text[:text.index("\n[smtp]")]  # the demo's own SMTP server is replaced below
         text = text.replace('language = "it" ', 'language = "en" ', 1) + f"""
 [smtp]
 host = "127.0.0.1"

@@ -13,10 +13,11 @@ point therefore resumes as before; the workers notice their parent is gone and e
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
 import queue
 import signal
+import socket
+import subprocess
 import sys
 import threading
 import traceback
@@ -70,11 +71,15 @@ def _die_with_parent() -> None:
         pass  # the getppid() check below still ends the worker
 
 
-def _serve(conn: Connection, settings: Settings, models_dir: str | None) -> None:
-    """Worker loop: receive a list of mentions, send back its enriched frame."""
+def _serve(conn: Connection) -> None:
+    """Worker loop: the settings first, then lists of mentions, each answered by its frame."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     parent = os.getppid()
+    try:
+        settings, models_dir = conn.recv()
+    except (EOFError, OSError):
+        return
     enricher = Enricher(settings, models_dir=models_dir)
     while True:
         if not conn.poll(PARENT_CHECK_SECONDS):
@@ -125,7 +130,8 @@ class EnrichPool:
     >>> from monitoring.config import Settings
     >>> s = Settings.model_validate({"streams": [{"id": "acme", "name": "ACME",
     ...     "keywords": ["acme"]}]})
-    >>> m = Mention("t", "1", "acme", datetime(2026, 1, 1), "@bob", "acme bill wrong", "en")
+    >>> m = Mention("t", "1", "acme", datetime(2026, 1, 1), "@bob", "acme bill wrong",
+    ...             lang_hint="en")
     >>> with EnrichPool(s, jobs=0) as pool:
     ...     pool.submit([m])
     ...     frame = pool.result()
@@ -140,21 +146,27 @@ class EnrichPool:
         self._next = 0
         self._local: Enricher | None = None
         self._conns: list[Connection] = []
-        self._procs: list[Any] = []
+        self._procs: list[subprocess.Popen[bytes]] = []
         # One reader thread per worker drains its replies as they come: a worker blocked
         # sending a frame would otherwise stop reading, and the next send would deadlock.
         self._replies: list[queue.SimpleQueue[tuple[str, Any]]] = []
         if self.jobs == 0:
             self._local = Enricher(settings, models_dir=models_dir)
             return
-        ctx = mp.get_context("spawn")  # no fork of a process holding DuckDB's threads
+        # A fresh interpreter per worker (no fork of a process holding DuckDB's threads),
+        # started as a module so that nothing of the caller's ``__main__`` runs again.
+        root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            filter(None, [root, os.environ.get("PYTHONPATH")])))
         for _ in range(self.jobs):
-            parent_end, child_end = ctx.Pipe(duplex=True)
-            proc = ctx.Process(target=_serve, daemon=True, name="sentinella-enrich",
-                               args=(child_end, settings,
-                                     str(models_dir) if models_dir else None))
-            proc.start()
-            child_end.close()
+            ours, theirs = socket.socketpair()
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "monitoring.enrich.workers", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, env=env)
+            theirs.close()
+            parent_end = Connection(ours.detach())
+            parent_end.send((settings, str(models_dir) if models_dir else None))
             replies: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
             threading.Thread(target=_read, args=(parent_end, replies), daemon=True,
                              name="sentinella-enrich-reader").start()
@@ -186,8 +198,10 @@ class EnrichPool:
             return self._local.enrich(mentions)
         status, payload = self._replies[worker].get()
         if status == "gone":
-            self._procs[worker].join(timeout=1)
-            code = self._procs[worker].exitcode
+            try:
+                code = self._procs[worker].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                code = None
             raise WorkerError(f"enrichment worker {worker} died (exit code {code}): {payload}")
         if status != "ok":
             raise WorkerError(f"enrichment worker {worker} failed:\n{payload}")
@@ -204,10 +218,11 @@ class EnrichPool:
         for proc in self._procs:
             if abandon:  # a worker may be blocked sending a frame nobody will read
                 proc.kill()
-            proc.join(timeout=5)
-            if proc.is_alive():
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
                 proc.kill()
-                proc.join(timeout=5)
+                proc.wait(timeout=5)
         self._queue.clear()
         for conn in self._conns:
             conn.close()
@@ -218,3 +233,7 @@ class EnrichPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+if __name__ == "__main__":  # a worker: python -m monitoring.enrich.workers FD
+    _serve(Connection(int(sys.argv[1])))

@@ -35,7 +35,7 @@ def test_escalate_from_the_alerts_page(browser, tmp_path_factory, screenshots):
                 page.screenshot(path=str(screenshots / "alerts-timeout.png"))
                 raise AssertionError(dash.log.read_text()[-2000:])
             page.wait_for_timeout(8_000)
-            go_to(page, "Schermo live")  # and back to the alerts: a fresh look at the queue
+            go_to(page, "Richieste")  # and back to the alerts: a fresh look at the queue
         page.locator('[data-testid="stExpander"] summary', has_text="Escala").click()
         message = page.get_by_label("Messaggio")
         message.wait_for()
@@ -44,7 +44,13 @@ def test_escalate_from_the_alerts_page(browser, tmp_path_factory, screenshots):
         page.wait_for_timeout(1_500)  # let the expander finish opening
         page.screenshot(path=str(screenshots / "alerts.png"))
         page.get_by_role("button", name="Conferma escalation").click()
-        page.get_by_text("Escalation inviata").wait_for()
+        outcome = page.get_by_text("Escalation inviata").or_(page.get_by_text("Non eseguito"))
+        try:
+            outcome.first.wait_for()
+        except PlaywrightTimeout:
+            page.screenshot(path=str(screenshots / "escalate-failed.png"), full_page=True)
+            raise
+        assert "Escalation inviata" in outcome.first.inner_text(), outcome.first.inner_text()
         context.close()
     finally:
         stop_dashboard(dash)

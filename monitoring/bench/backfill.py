@@ -133,7 +133,8 @@ def run(settings: Settings, reporter: Reporter, n: int, batch: int, file: str | 
             store.close()
     target_s = TARGET_SECONDS_PER_MILLION * n / 1_000_000
     reporter.emit("backfill_rate", n / seconds, "mentions/s", mentions=n, stored=stored,
-                  batch=batch, jobs="default" if jobs is None else jobs, span_days=max(1, min(SPAN_DAYS, n // 20_000)))
+                  batch=batch, jobs="default" if jobs is None else jobs,
+                  span_days=max(1, min(SPAN_DAYS, n // 20_000)))
     reporter.emit("backfill_seconds", seconds, "s", target=round(target_s, 1),
                   meets_target=seconds <= target_s)
     reporter.emit("backfill_cpu_rate", n / cpu if cpu else 0.0, "mentions/CPU-s",

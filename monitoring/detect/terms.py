@@ -55,6 +55,12 @@ vi voi sto ancora solo così oggi ora fatto dopo molto tanto niente nulla qualcu
 #: Italian and English words too common to be a topic.
 STOPWORDS: frozenset[str] = frozenset((_EN + " " + _IT).split())
 
+# Raw token -> its topic token (None: dropped).  Words recur across posts; the memo is
+# emptied when it reaches its bound.
+_KEPT: dict[str, str | None] = {}
+_KEPT_MAX = 200_000
+_UNSEEN = object()
+
 
 def tokenize(text: str, lang: str | None = None) -> list[str]:
     """Split a post into topic tokens: words, ``#hashtags`` and ``@handles``.
@@ -106,12 +112,6 @@ def _keep(token: str) -> str | None:
         return None
     return None if len(token) > MAX_TOKEN_CHARS else token
 
-
-# Raw token -> its topic token (None: dropped).  Words recur across posts; the memo is
-# emptied when it reaches its bound.
-_KEPT: dict[str, str | None] = {}
-_KEPT_MAX = 200_000
-_UNSEEN = object()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,9 @@
 
 Enrichment is pure Python and takes most of a backfill's time; the GIL keeps it on one
 core.  :class:`EnrichPool` runs :class:`~monitoring.enrich.pipeline.Enricher` in ``jobs``
-spawned processes: batches are handed out in turn and their frames come back in the order
-they were submitted, so the caller stores them exactly as it would have without the pool
-(the same rows, in the same transactions, with the same cursors).  A replay killed at any
+worker processes (fresh interpreters): batches are handed out in turn and their frames
+come back in the order they were submitted, so the caller stores them exactly as it would
+have without the pool (the same rows, in the same transactions, with the same cursors).  A replay killed at any
 point therefore resumes as before; the workers notice their parent is gone and exit.
 
 ``jobs=0`` enriches in the calling process (no child, the same interface).
@@ -12,7 +12,6 @@ point therefore resumes as before; the workers notice their parent is gone and e
 
 from __future__ import annotations
 
-import logging
 import os
 import queue
 import signal
@@ -34,8 +33,6 @@ from monitoring.enrich.pipeline import Enricher
 from monitoring.models import Mention
 
 __all__ = ["EnrichPool", "WorkerError", "default_jobs"]
-
-log = logging.getLogger(__name__)
 
 #: Seconds a waiting worker sleeps between checks that its parent is alive.
 PARENT_CHECK_SECONDS = 1.0
@@ -216,7 +213,7 @@ class EnrichPool:
             except (BrokenPipeError, OSError):
                 pass
         for proc in self._procs:
-            if abandon:  # a worker may be blocked sending a frame nobody will read
+            if abandon:  # do not wait for it to enrich batches nobody will take
                 proc.kill()
             try:
                 proc.wait(timeout=5)

@@ -110,6 +110,38 @@ def test_window_hits_skip_windows_in_probation():
     assert [(h.left, h.first) for h in hits] == [(140, 150)]
 
 
+FALSE_ALARM_CASES = [
+    # (detected rows, rows NAB counts as false positives)
+    ([], []),
+    ([100, 149], []),  # probation
+    ([150, 399, 400, 499, 500], [150, 399, 500]),  # the window's edges are inside it
+    ([450, 650, 710, 900], [650, 900]),
+]
+
+
+@pytest.mark.parametrize(("rows", "expected"), FALSE_ALARM_CASES)
+def test_false_alarms_are_the_scored_detections_outside_windows(rows, expected):
+    ts = stamps(1000)
+    windows = [(ts[a], ts[b]) for a, b in WINDOWS]
+    detections = [i in rows for i in range(1000)]
+    assert nab.false_alarms(ts, detections, windows) == expected
+    # The same count as the scorer's.
+    assert score_detections(ts, detections, windows, STD).fp == len(expected)
+
+
+@pytest.mark.parametrize("policy", nab.POLICIES)
+def test_detect_series_reports_the_expected_count_of_each_row(policy):
+    rng = np.random.default_rng(2)
+    n = 3 * 288
+    values = [int(v) for v in rng.poisson(40, n)]
+    expected: list[float] = []
+    scores, _ = nab.detect_series(stamps(n), values, policy=policy, expected=expected)
+    assert len(expected) == len(scores) == n
+    assert all(e > 0 for e in expected)
+    # Once warm, the baseline expects about the true rate of 40 per bin.
+    assert float(np.mean(expected[-288:])) == pytest.approx(40, rel=0.15)
+
+
 def test_window_in_probation_is_not_scored():
     ts = stamps(1000)
     score = score_detections(ts, [False] * 1000, [(ts[10], ts[100])], STD)
@@ -155,6 +187,9 @@ def test_command_end_to_end(tmp_path, capsys, policy):
     window_lines = [line for line in printed.splitlines() if line.startswith("  window ")]
     assert len(window_lines) == 2
     assert all("first alert" in line and "reward" in line for line in window_lines)
+    for line in printed.splitlines():
+        if line.startswith("  false alarm "):
+            assert " observed, " in line and " expected, score " in line
     for name in ("quiet.csv", "busy.csv"):
         with (out / name).open() as fh:
             rows = list(csv.DictReader(fh))

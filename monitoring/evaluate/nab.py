@@ -16,6 +16,9 @@ counts alone) decides instead: an alert is a volume alert it opens.
 When DATA_DIR holds ``combined_windows.json`` the alerts are scored with the NAB rules,
 reimplemented here (see :func:`score_detections`), for each profile of ``profiles.json``
 (the three standard NAB profiles when the file is absent).
+For each file it also prints where the first alert of every window falls
+(:func:`window_hits`) and every false alarm with its observed and expected count and its
+score (:func:`false_alarms`), so misses and false alarms can be read off the output.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ __all__ = [
     "WindowHit",
     "add_arguments",
     "detect_series",
+    "false_alarms",
     "probation_length",
     "run",
     "scaled_sigmoid",
@@ -230,17 +234,42 @@ def window_hits(
     return hits
 
 
+def false_alarms(
+    timestamps: Sequence[datetime],
+    detections: Sequence[bool],
+    windows: Sequence[tuple[datetime, datetime]],
+) -> list[int]:
+    """Rows of the detections NAB counts as false positives (outside every window).
+
+    Detections in the probation period are ignored, as NAB does.
+
+    >>> from datetime import timedelta
+    >>> ts = [datetime(2026, 1, 1) + timedelta(minutes=5 * i) for i in range(1000)]
+    >>> det = [i in (100, 300, 550, 650) for i in range(1000)]
+    >>> false_alarms(ts, det, [(ts[500], ts[599])])
+    [300, 650]
+    """
+    probation = probation_length(len(timestamps))
+    spans = sorted(windows)
+    return [
+        i for i, hit in enumerate(detections)
+        if hit and i >= probation and not any(a <= timestamps[i] <= b for a, b in spans)
+    ]
+
+
 def detect_series(
     timestamps: Sequence[datetime],
     values: Sequence[int],
     bin_minutes: int = 5,
     sensitivity: str = "normal",
     policy: str = "gate",
+    expected: list[float] | None = None,
 ) -> tuple[list[float], list[bool]]:
     """Run the detector and the alert gate online; return per-row scores and alerts.
 
     ``policy="alerts"`` lets the product's alert policy decide (a row alerts when it
-    opens a volume alert); the scores are the same.
+    opens a volume alert); the scores are the same.  When ``expected`` is given, the
+    detector's expected count of each row (before it learns the row) is appended to it.
 
     >>> from datetime import timedelta
     >>> ts = [datetime(2026, 1, 1) + timedelta(minutes=5 * i) for i in range(400)]
@@ -255,7 +284,7 @@ def detect_series(
     if policy not in POLICIES:
         raise ValueError(f"unknown policy {policy!r}; expected one of {', '.join(POLICIES)}")
     if policy == "alerts":
-        return _detect_with_policy(timestamps, values, bin_minutes, sensitivity)
+        return _detect_with_policy(timestamps, values, bin_minutes, sensitivity, expected)
     detector = VolumeSpike(bin_minutes=bin_minutes, sensitivity=sensitivity)
     gate = EpisodeGate()
     scores: list[float] = []
@@ -264,18 +293,23 @@ def detect_series(
         rising = detector.rising_score(ts, value)
         alerts.append(gate.update(ts, is_anomalous(rising, sensitivity)))
         scores.append(detector.score_one(ts, value))
+        if expected is not None:
+            expected.append(detector.expected_mean(ts))
         detector.learn_one(ts, value)
     return scores, alerts
 
 
 def _detect_with_policy(
-    timestamps: Sequence[datetime], values: Sequence[int], bin_minutes: int, sensitivity: str
+    timestamps: Sequence[datetime], values: Sequence[int], bin_minutes: int, sensitivity: str,
+    expected: list[float] | None,
 ) -> tuple[list[float], list[bool]]:
     policy = StreamDetectors(bin_minutes=bin_minutes, sensitivity=sensitivity)
     scores: list[float] = []
     alerts: list[bool] = []
     for ts, value in zip(timestamps, values):
         scores.append(policy.volume.score_one(ts, value))
+        if expected is not None:
+            expected.append(policy.volume.expected_mean(ts))
         decisions = policy.step(BinStats("nab", ts, n=value))
         alerts.append(any(d.action == "open" and d.kind in VOLUME_KINDS for d in decisions))
     return scores, alerts
@@ -338,8 +372,9 @@ def run(args: argparse.Namespace) -> int:
     results: dict[str, dict[str, FileScore]] = {}
     for path in tqdm(files, desc="nab", unit="file", file=sys.stderr):
         raw_ts, timestamps, values = _read_series(path)
+        expected: list[float] = []
         scores, alerts = detect_series(timestamps, values, args.bin_minutes, args.sensitivity,
-                                       args.policy)
+                                       args.policy, expected)
         with (args.out / path.name).open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["timestamp", "value", "anomaly_score", "alert"])
@@ -357,6 +392,9 @@ def run(args: argparse.Namespace) -> int:
                     f"first alert {raw_ts[hit.first]} at {hit.position:.2f} of the window, "
                     f"reward {hit.reward:.3f}, score {scores[hit.first]:.1f}"
                 ))
+            for i in false_alarms(timestamps, alerts, labels[path.name]):
+                print(f"  false alarm {raw_ts[i]}: {values[i]} observed, "
+                      f"{expected[i]:.1f} expected, score {scores[i]:.1f}")
     if not results:
         print(json.dumps({"files": len(files), "scored": False}))
         return 0

@@ -241,3 +241,61 @@ def test_episode_calibrator_censors_crises(censor, low, high):
                             censor=censor)
     _bursts(cal, 5000, (3.0, 4.0, 3.0, 4.0, 3.0, 4.0, 3.0, 4.0, 3.0, 200.0))
     assert low <= cal.calibrate(40.0) <= high
+
+
+@pytest.mark.parametrize(("prior_rate", "at_level"), [
+    (None, 2.0),  # a perfect model: episodes at level 2 start once in 100 updates
+    (1e-1, 1.0),  # comparable streams have them once in 10: level 2 is less surprising
+    (1e-3, 3.0),
+])
+def test_episode_calibrator_starts_from_its_prior_rate(prior_rate, at_level):
+    from monitoring.detect import EpisodeCalibrator
+
+    cal = EpisodeCalibrator(level=2.0, prior_updates=100, prior_rate=prior_rate)
+    assert cal.calibrate(2.0) == pytest.approx(at_level)
+    # The prior is forgotten as the stream's own history comes in.
+    _bursts(cal, 5000, (2.5, 3.5, 4.5, 5.5, 6.5))
+    plain = EpisodeCalibrator(level=2.0, prior_updates=100)
+    _bursts(plain, 5000, (2.5, 3.5, 4.5, 5.5, 6.5))
+    assert cal.calibrate(2.0) == pytest.approx(plain.calibrate(2.0), abs=0.1)
+
+
+@pytest.mark.parametrize("bin_minutes", [1, 5, 15])
+def test_population_prior_rates(bin_minutes):
+    det = VolumeSpike(bin_minutes=bin_minutes)
+    perfect = VolumeSpike(bin_minutes=bin_minutes, population_prior=False)
+    rates = [det.calibrator.prior_rate] + [s.calibrator.prior_rate for s in det._scales]
+    assert rates[0] == pytest.approx(10**-2.3)
+    # Longer windows start fewer episodes per bin, and a one-hour total about one
+    # every three days.
+    assert rates == sorted(rates, reverse=True)
+    hour = det._scales[0]
+    assert hour.n * bin_minutes == 60
+    assert hour.calibrator.prior_rate * 1440 / bin_minutes == pytest.approx(1 / 3)
+    assert [perfect.calibrator.prior_rate] + [
+        s.calibrator.prior_rate for s in perfect._scales
+    ] == [pytest.approx(1e-3)] * 4
+
+
+def test_population_prior_follows_the_episode_level():
+    low = VolumeSpike(bin_minutes=5, episode_level=3.0)
+    high = VolumeSpike(bin_minutes=5, episode_level=4.0)
+    assert high.calibrator.prior_rate == pytest.approx(low.calibrator.prior_rate / 10)
+
+
+@pytest.mark.parametrize(("burst", "judged_lower"), [
+    (60, True),  # an ordinary burst on a young stream: bursts are usual on real streams
+    (400, False),  # far beyond any burst: anomalous either way
+])
+def test_population_prior_on_a_young_stream(burst, judged_lower):
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(20, 288)
+    ts = T0 + timedelta(minutes=5 * 288)
+    scores = {}
+    for prior in (True, False):
+        det = VolumeSpike(bin_minutes=5, grace_period=144, population_prior=prior)
+        run(det, counts, 5)
+        scores[prior] = det.score_one(ts, burst)
+    assert (scores[True] < scores[False] - 0.3) is judged_lower
+    if not judged_lower:
+        assert min(scores.values()) >= SENSITIVITY_THRESHOLDS["normal"]

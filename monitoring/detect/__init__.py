@@ -142,7 +142,9 @@ class EpisodeCalibrator:
     learned from the stream's own history.  Peaks of episodes that reached ``censor``
     are right-censored there, so a crisis does not teach the calibrator that crises are
     normal.  Priors are those of a well-calibrated model (``lam = 10**-level``, mean
-    excess ``1 / ln 10``), so with little history the model's own surprise is returned.
+    excess ``1 / ln 10``), so with little history the model's own surprise is returned,
+    unless ``prior_rate`` says how often episodes start on comparable streams (a new
+    stream then starts from what is usual for its kind instead of from the model).
     Every update is O(1).
 
     Parameters
@@ -159,6 +161,8 @@ class EpisodeCalibrator:
         Weight of the prior mean excess, in episodes.
     censor : float
         Calibrated surprise at which peak excesses are censored.
+    prior_rate : float | None
+        Prior episode rate per update (``None``: ``10**-level``, a well-calibrated model).
 
     Examples
     --------
@@ -169,6 +173,9 @@ class EpisodeCalibrator:
     ...     cal.update(2.0 + (i // 50 % 6) if i % 50 < 5 else 0.5)
     >>> cal.episodes > 90, cal.calibrate(6.0) < 3.0, cal.calibrate(60.0) > 6.0
     (True, True, True)
+    >>> warm = EpisodeCalibrator(level=2.0, prior_updates=100, prior_rate=1e-1)
+    >>> round(warm.calibrate(2.0), 3)  # episodes are known to start once in 10 updates
+    1.0
     """
 
     def __init__(
@@ -179,6 +186,7 @@ class EpisodeCalibrator:
         prior_updates: float = 288,
         prior_episodes: float = 3.0,
         censor: float = SENSITIVITY_THRESHOLDS["normal"],
+        prior_rate: float | None = None,
     ) -> None:
         if run_length < 1:
             raise ValueError("run_length must be at least 1")
@@ -188,6 +196,7 @@ class EpisodeCalibrator:
         self.prior_updates = prior_updates
         self.prior_episodes = prior_episodes
         self.censor = censor
+        self.prior_rate = 10.0**-level if prior_rate is None else prior_rate
         self._decay = 0.5 ** (1.0 / halflife)
         self._n = 0.0  # discounted updates
         self._n_ep = 0.0  # discounted episodes started
@@ -198,7 +207,7 @@ class EpisodeCalibrator:
         self._below = 0  # updates below ``level`` since the running episode's last bin
 
     def _rate_and_scale(self) -> tuple[float, float]:
-        rate = (self._n_ep + self.prior_updates * 10.0**-self.level) / (
+        rate = (self._n_ep + self.prior_updates * self.prior_rate) / (
             self._n + self.prior_updates
         )
         sigma = (self._excess + self.prior_episodes / math.log(10.0)) / (

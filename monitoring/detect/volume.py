@@ -18,6 +18,9 @@ would follow is still seen.  Each scale is recalibrated on the peaks of the stre
 episodes by an :class:`~monitoring.detect.EpisodeCalibrator` (real mention streams are
 burstier than any count model, and their bursts come in runs) and the score is the
 largest calibrated surprise, corrected for testing several scales (Bonferroni).
+A new stream's calibrators start from how often episodes start on real mention streams
+(a population prior, see ``population_prior``) rather than from a perfect model, so
+its first days are judged like any other stream's.
 Low-volume streams are naturally noisy under this model, so
 0 -> 3 mentions is not a crisis.  Counts are winsorised before they are learned, and a
 bin that scores as anomalous is learned with weight ``anomaly_weight`` only (and a bin
@@ -44,6 +47,15 @@ __all__ = ["VolumeSpike", "update_cost"]
 _RAW_CAP = 300.0  # model surprises are recalibrated before the final cap
 _PRIOR_COUNT = 0.5  # gamma prior shape of a level (mentions), over one pseudo-bin
 _PRIOR_SEASON_COUNT = 10.0  # mentions of evidence before a seasonal factor leaves 1
+# Population prior of the episode calibrators: how often episodes (model surprise >= 3)
+# start on real mention streams, measured without labels as the median over six public
+# Twitter-volume series (NAB realTweets, 5- and 15-minute bins).  A bin's own count
+# starts one about every 200 bins (whatever the bin width); a trailing window of h hours
+# about 1/3 a day divided by sqrt(h): an episode of a longer total lasts longer, so fewer
+# of them start.  A perfect model would say 1e-3 per bin at every scale.
+_PRIOR_BIN_EPISODE_RATE = 10.0**-2.3
+_PRIOR_WINDOW_EPISODES_PER_DAY = 1.0 / 3.0
+_PRIOR_RATE_LEVEL = 3.0  # the episode level these rates were measured at
 
 
 def _decay(halflife_updates: float) -> float:
@@ -104,6 +116,9 @@ class VolumeSpike:
         Half-life of each window's over-dispersion estimate, in window lengths (at
         least ``dispersion_halflife``): a day-long total needs weeks of days to know
         how much days vary.
+    population_prior : bool
+        Start the episode calibrators from the episode rates usual on real mention
+        streams (``True``) rather than from those of a perfect model (``False``).
 
     Examples
     --------
@@ -144,6 +159,7 @@ class VolumeSpike:
         learn_down_from: float = 2.0,
         reference_span: float = 4.0,
         dispersion_span: float = 14.0,
+        population_prior: bool = True,
     ) -> None:
         if bin_minutes <= 0:
             raise ValueError("bin_minutes must be positive")
@@ -165,6 +181,7 @@ class VolumeSpike:
         self.learn_down_from = learn_down_from
         self.reference_span = reference_span
         self.dispersion_span = dispersion_span
+        self.population_prior = population_prior
 
         self._threshold = threshold_for(sensitivity)
         bin_td = timedelta(minutes=bin_minutes)
@@ -193,13 +210,13 @@ class VolumeSpike:
         halflife = calibration_halflife_days * bins_per_day
         self.calibrator = EpisodeCalibrator(
             level=episode_level, run_length=max(1, round(bins_per_hour)), halflife=halflife,
-            prior_updates=bins_per_day,
+            prior_updates=bins_per_day, prior_rate=self._prior_rate(1),
         )
         self._scales = [
             _Window(
                 n,
                 EpisodeCalibrator(level=episode_level, run_length=n, halflife=halflife,
-                                  prior_updates=bins_per_day),
+                                  prior_updates=bins_per_day, prior_rate=self._prior_rate(n)),
                 level_decay=_decay(max(slow_halflife / bin_td, reference_span * n)),
                 disp_decay=_decay(max(dispersion_halflife / bin_td, dispersion_span * n)),
             )
@@ -208,6 +225,18 @@ class VolumeSpike:
         ]
         self._log_tests = math.log10(1 + len(self._scales))
         self._cache: tuple[datetime, int, tuple[list[float], list[float], float]] | None = None
+
+    def _prior_rate(self, n_bins: int) -> float | None:
+        """Prior episode rate per bin of the scale of ``n_bins`` bins (``None``: perfect model)."""
+        if not self.population_prior:
+            return None
+        if n_bins == 1:
+            rate = _PRIOR_BIN_EPISODE_RATE
+        else:
+            hours = n_bins * self.bin_minutes / 60.0
+            rate = _PRIOR_WINDOW_EPISODES_PER_DAY / math.sqrt(hours) * self.bin_minutes / 1440.0
+        # Episodes at a higher level are rarer, as for a well-calibrated model.
+        return min(rate * 10.0 ** (_PRIOR_RATE_LEVEL - self.episode_level), 1.0)
 
     # -- model ---------------------------------------------------------------------
     @staticmethod

@@ -116,9 +116,14 @@ class Translator:
         """
         return format_datetime(self.local(ts), fmt, locale=self.lang)
 
-    def time(self, ts: datetime) -> str:
-        """Hours and minutes in the display zone."""
-        return format_datetime(self.local(ts), "HH:mm", locale=self.lang)
+    def time(self, ts: datetime, seconds: bool = False) -> str:
+        """Hours and minutes (and seconds) in the display zone.
+
+        >>> Translator("it", "Europe/Rome").time(datetime(2026, 3, 2, 9, 5, 7), seconds=True)
+        '10:05:07'
+        """
+        return format_datetime(self.local(ts), "HH:mm:ss" if seconds else "HH:mm",
+                               locale=self.lang)
 
     def duration(self, delta: timedelta) -> str:
         """A rough duration ("3 minuti", "2 hours").

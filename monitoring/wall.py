@@ -3,14 +3,15 @@
 :func:`wall_snapshot` is everything the wall page reads on a refresh, in one
 :class:`WallSnapshot` (plain data: it pickles, so ``st.cache_data`` can share it across
 sessions).  Each panel has its own function and its own SQL constant; those queries are
-the only ones the wall issues (:data:`WALL_QUERIES` lists them for the benchmark):
+the only ones the wall issues (:data:`WALL_QUERIES` lists them for the benchmark), and the
+heavier ones run concurrently:
 
 * volume per bin of one stream with the detector's expected band — from the per-minute
   rollup ``bins`` joined to ``bin_band``, never from raw mentions;
-* alert markers of that stream in the window, and every open alert (cards, takeover);
+* one query on ``alerts`` for three panels: the stream's alert markers in the window,
+  every open alert (cards, takeover), and the emerging terms — the top terms the detect
+  job recorded on the stream's alerts of the window, weighted by severity;
 * requests waiting and SLA breaches per department (``tickets``, last ``TICKET_DAYS``);
-* emerging terms: the top terms the detect job recorded on the stream's alerts of the
-  window, weighted by severity;
 * the latest high-priority mentions (a ``LIMIT`` query on an indexed time range), with
   personal data masked and text bounded;
 * source freshness and failed notifications.
@@ -29,7 +30,9 @@ Examples
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -49,11 +52,9 @@ if TYPE_CHECKING:
 __all__ = [
     "WALL_QUERIES",
     "WallSnapshot",
-    "alert_markers",
+    "alert_panels",
     "department_queues",
-    "emerging_terms",
     "failed_notifications",
-    "open_alert_cards",
     "priority_mentions",
     "source_freshness",
     "volume_series",
@@ -90,17 +91,12 @@ LEFT JOIN (
 ) band ON band.bin_start = b.bin_start
 ORDER BY b.bin_start
 """
-SQL_WALL_MARKERS = """
-SELECT id, kind, state, severity, first_bin, last_bin, observed
-FROM alerts WHERE stream = ? AND last_bin >= ? AND first_bin < ?
-ORDER BY first_bin
-"""
-SQL_WALL_OPEN_ALERTS = """
+SQL_WALL_ALERTS = """
 SELECT id, stream, kind, state, severity, opened_at, first_bin, last_bin, observed, expected,
-       explanation
-FROM alerts WHERE closed_at IS NULL AND opened_at >= ?
-ORDER BY severity DESC, opened_at
-LIMIT ?
+       explanation, closed_at IS NULL AS is_open
+FROM alerts
+WHERE (stream = ? AND last_bin >= ? AND first_bin < ?)
+   OR (closed_at IS NULL AND opened_at >= ?)
 """
 SQL_WALL_QUEUES = """
 SELECT department,
@@ -115,10 +111,6 @@ WHERE created_at >= ? AND resolved_at IS NULL AND state NOT IN ('resolved', 'clo
 GROUP BY department
 ORDER BY breached DESC, waiting DESC, department
 """
-SQL_WALL_TERMS = """
-SELECT severity, explanation FROM alerts
-WHERE stream = ? AND last_bin >= ? AND first_bin < ?
-"""
 SQL_WALL_MENTIONS = """
 SELECT ts, source, author, text, sentiment_label, category, priority
 FROM mentions WHERE stream = ? AND ts >= ? AND ts < ?
@@ -128,10 +120,8 @@ ORDER BY priority DESC, ts DESC LIMIT ?
 #: Every query the wall issues on a refresh (what the performance benchmark times).
 WALL_QUERIES: dict[str, str] = {
     "volume": SQL_WALL_VOLUME,
-    "markers": SQL_WALL_MARKERS,
-    "open_alerts": SQL_WALL_OPEN_ALERTS,
+    "alerts": SQL_WALL_ALERTS,
     "queues": SQL_WALL_QUEUES,
-    "terms": SQL_WALL_TERMS,
     "mentions": SQL_WALL_MENTIONS,
     "freshness": SQL_SOURCE_STATUS,
     "failed_notifications": SQL_DELIVERY_PROBLEMS,
@@ -239,36 +229,38 @@ def _explanation(raw: object) -> dict:
 
 
 # ------------------------------------------------------------------------- panels
+def _small_frame(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
+    """A result of a few rows as a DataFrame.
+
+    ``fetchall`` plus the DataFrame constructor costs a fraction of ``.df()``'s fixed
+    conversion overhead for a handful of rows (``bench query`` shows the difference).
+    """
+    result = cur.execute(sql, params)
+    return pd.DataFrame(result.fetchall(), columns=[d[0] for d in result.description])
+
+
 def volume_series(cur: duckdb.DuckDBPyConnection, stream: str, start: datetime,
                   end: datetime) -> pd.DataFrame:
     """Mentions per bin with negatives, requests, polemic and the expected band."""
     return cur.execute(SQL_WALL_VOLUME, [stream, start, end, stream, start, end]).df()
 
 
-def alert_markers(cur: duckdb.DuckDBPyConnection, stream: str, start: datetime,
-                  end: datetime) -> pd.DataFrame:
-    """The stream's alerts overlapping ``[start, end)``, to mark on the chart."""
-    return cur.execute(SQL_WALL_MARKERS, [stream, start, end]).df()
+_MARKER_COLUMNS = ["id", "kind", "state", "severity", "first_bin", "last_bin", "observed"]
+_CARD_COLUMNS = ["id", "stream", "kind", "state", "severity", "opened_at", "first_bin",
+                 "last_bin", "observed", "expected"]
 
 
-def open_alert_cards(cur: duckdb.DuckDBPyConnection, since: datetime,
-                     limit: int = ALERTS_SHOWN) -> pd.DataFrame:
-    """Open alerts opened since ``since``, most severe first, with their top terms."""
-    frame = cur.execute(SQL_WALL_OPEN_ALERTS, [since, limit]).df()
-    terms = [list(_explanation(e).get("top_terms") or [])[:5] for e in frame["explanation"]]
-    return frame.drop(columns=["explanation"]).assign(top_terms=terms)
+def alert_panels(cur: duckdb.DuckDBPyConnection, stream: str, start: datetime,
+                 end: datetime, since: datetime, limit: int = ALERTS_SHOWN,
+                 k: int = TERMS_SHOWN
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[str, float]]]:
+    """The three alert panels from one query on ``alerts``.
 
-
-def department_queues(cur: duckdb.DuckDBPyConnection, now: datetime,
-                      days: int = TICKET_DAYS) -> pd.DataFrame:
-    """Requests waiting and SLA breaches per department (tickets of the last ``days``)."""
-    return cur.execute(SQL_WALL_QUEUES, [now, now, now, now, now - timedelta(days=days)]).df()
-
-
-def emerging_terms(cur: duckdb.DuckDBPyConnection, stream: str, start: datetime,
-                   end: datetime, k: int = TERMS_SHOWN) -> list[tuple[str, float]]:
-    """Terms of the stream's alerts in the window, each weighted by the alert's severity
-    and its rank among that alert's top terms.
+    Returns the stream's alerts overlapping ``[start, end)`` (chart markers, oldest
+    first), the open alerts of every stream opened since ``since`` (cards, most severe
+    first, with ``top_terms``), and the emerging terms: the terms of the stream's alerts
+    in the window, each weighted by the alert's severity and its rank among that alert's
+    top terms.
 
     >>> from monitoring.store import Store
     >>> cur = Store(":memory:").reader()
@@ -276,21 +268,43 @@ def emerging_terms(cur: duckdb.DuckDBPyConnection, stream: str, start: datetime,
     ...     "first_bin, last_bin, updated_at, explanation) VALUES ('s', 'service_incident', "
     ...     "'open', 6, 5, '2026-01-01 10:00', '2026-01-01 10:00', '2026-01-01 10:05', "
     ...     "'2026-01-01 10:05', '{\\"top_terms\\": [\\"blackout\\", \\"milano\\"]}')")
-    >>> emerging_terms(cur, "s", datetime(2026, 1, 1, 9), datetime(2026, 1, 1, 11))
-    [('blackout', 6.0), ('milano', 3.0)]
+    >>> markers, cards, terms = alert_panels(cur, "s", datetime(2026, 1, 1, 9),
+    ...                                      datetime(2026, 1, 1, 11), datetime(2026, 1, 1))
+    >>> markers["kind"].tolist(), cards["top_terms"].tolist(), terms
+    (['service_incident'], [['blackout', 'milano']], [('blackout', 6.0), ('milano', 3.0)])
     """
+    result = cur.execute(SQL_WALL_ALERTS, [stream, start, end, since])
+    columns = [d[0] for d in result.description]
+    rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+    explained = {r["id"]: _explanation(r["explanation"]) for r in rows}
+    window = sorted((r for r in rows if r["stream"] == stream and r["last_bin"] >= start
+                     and r["first_bin"] < end), key=lambda r: (r["first_bin"], r["id"]))
+    cards = sorted((r for r in rows if r["is_open"] and r["opened_at"] >= since),
+                   key=lambda r: (-r["severity"], r["opened_at"], r["id"]))[:limit]
+    markers = pd.DataFrame([[r[c] for c in _MARKER_COLUMNS] for r in window],
+                           columns=_MARKER_COLUMNS)
+    alerts = pd.DataFrame([[r[c] for c in _CARD_COLUMNS] for r in cards],
+                          columns=_CARD_COLUMNS)
+    alerts["top_terms"] = [list(explained[r["id"]].get("top_terms") or [])[:5] for r in cards]
     weights: Counter[str] = Counter()
-    for severity, raw in cur.execute(SQL_WALL_TERMS, [stream, start, end]).fetchall():
-        for rank, term in enumerate(list(_explanation(raw).get("top_terms") or [])[:k]):
-            weights[str(term)[:40]] += float(severity) / (rank + 1)
-    return sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    for r in window:
+        for rank, term in enumerate(list(explained[r["id"]].get("top_terms") or [])[:k]):
+            weights[str(term)[:40]] += float(r["severity"]) / (rank + 1)
+    terms = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    return markers, alerts, terms
+
+
+def department_queues(cur: duckdb.DuckDBPyConnection, now: datetime,
+                      days: int = TICKET_DAYS) -> pd.DataFrame:
+    """Requests waiting and SLA breaches per department (tickets of the last ``days``)."""
+    return _small_frame(cur, SQL_WALL_QUEUES, [now, now, now, now, now - timedelta(days=days)])
 
 
 def priority_mentions(cur: duckdb.DuckDBPyConnection, stream: str, start: datetime,
                       end: datetime, limit: int = MENTIONS_SHOWN,
                       max_chars: int = WALL_TEXT_CHARS) -> pd.DataFrame:
     """The highest-priority mentions of the window, personal data masked, text bounded."""
-    frame = cur.execute(SQL_WALL_MENTIONS, [stream, start, end, limit]).df()
+    frame = _small_frame(cur, SQL_WALL_MENTIONS, [stream, start, end, limit])
     frame["text"] = [mask_pii(str(t or "")[:4 * max_chars])[:max_chars] for t in frame["text"]]
     frame["author"] = [mask_pii(str(a or ""))[:40] for a in frame["author"]]
     return frame
@@ -299,31 +313,56 @@ def priority_mentions(cur: duckdb.DuckDBPyConnection, stream: str, start: dateti
 def source_freshness(cur: duckdb.DuckDBPyConnection, settings: Settings,
                      now: datetime) -> list[Freshness]:
     """One freshness indicator per source (red when silent, failing or out of budget)."""
-    return freshness(cur.execute(SQL_SOURCE_STATUS).df(), now,
-                     settings.app.silent_after_minutes, settings.sources)
+    result = cur.execute(SQL_SOURCE_STATUS)
+    columns = [d[0] for d in result.description]
+    rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+    return freshness(rows, now, settings.app.silent_after_minutes, settings.sources)
 
 
 def failed_notifications(cur: duckdb.DuckDBPyConnection,
                          limit: int = FAILED_SHOWN) -> pd.DataFrame:
     """Escalation notifications that could not be delivered (shown red)."""
-    return cur.execute(SQL_DELIVERY_PROBLEMS, [limit]).df()
+    return _small_frame(cur, SQL_DELIVERY_PROBLEMS, [limit])
+
+
+#: Threads that run the heavier panels on their own cursors.  DuckDB releases the GIL
+#: while a query runs, so on a multi-core server a refresh takes about as long as its
+#: slowest panel instead of the sum of all of them.
+PANEL_THREADS = 3
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _panel_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(PANEL_THREADS, thread_name_prefix="wall-panel")
+        return _executor
 
 
 def wall_snapshot(store: Store, settings: Settings, stream: str,
                   now: datetime) -> WallSnapshot:
-    """Run every panel's query for ``stream`` at ``now`` and return the wall's data."""
-    cur = store.reader()
+    """Run every panel's query for ``stream`` at ``now`` and return the wall's data.
+
+    Volume, mentions and queues run concurrently in :data:`PANEL_THREADS` threads (each
+    on its thread's cursor); the small alert, source and notification panels run meanwhile
+    on the caller's cursor.
+    """
     end = naive_utc(now)
     start = end - timedelta(hours=WINDOW_HOURS)
+    pool = _panel_executor()
+    volume = pool.submit(lambda: volume_series(store.reader(), stream, start, end))
+    mentions = pool.submit(lambda: priority_mentions(store.reader(), stream, start, end))
+    queues = pool.submit(lambda: department_queues(store.reader(), end))
+    cur = store.reader()
+    markers, alerts, terms = alert_panels(cur, stream, start, end,
+                                          end - timedelta(days=TICKET_DAYS))
+    sources = source_freshness(cur, settings, end)
+    failed = failed_notifications(cur)
     return WallSnapshot(
         stream=stream, now=end, start=start,
-        volume=volume_series(cur, stream, start, end),
-        markers=alert_markers(cur, stream, start, end),
-        alerts=open_alert_cards(cur, end - timedelta(days=TICKET_DAYS)),
-        queues=department_queues(cur, end),
-        terms=emerging_terms(cur, stream, start, end),
-        mentions=priority_mentions(cur, stream, start, end),
-        sources=source_freshness(cur, settings, end),
-        failed=failed_notifications(cur),
+        volume=volume.result(), markers=markers, alerts=alerts, queues=queues.result(),
+        terms=terms, mentions=mentions.result(), sources=sources, failed=failed,
         critical_severity=settings.thresholds.critical_severity,
     )

@@ -37,7 +37,7 @@ def live() -> None:
     snap = ui.shared_snapshot(stream)
     store_paused_banner(get_monitor().status(), tr)
     st.markdown(f"### {settings.app.title} — {streams[stream]} · "
-                f"{tr('wall.updated', time=tr.time(snap.now))}")
+                f"{tr('wall.updated', time=tr.time(snap.now, seconds=True))}")
     if snap.crisis:
         ui.crisis_banner(snap, tr, streams)
     expected = snap.expected_rate

@@ -69,3 +69,28 @@ def test_warm_up_and_arguments():
     assert det.grace_period == 3 and det.halflife == timedelta(hours=1)
     with pytest.raises(ValueError):
         NegativeShift(sensitivity="extreme")
+
+
+@pytest.mark.parametrize("k, n, a, b", [
+    (1, 1, 0.5, 0.5), (3, 10, 2.0, 8.0), (30, 100, 2.0, 8.0), (90, 100, 2.0, 8.0),
+    (60, 200, 40.0, 160.0), (500, 2000, 300.0, 900.0), (7, 7, 1.0, 30.0),
+])
+def test_betabinom_tail_matches_scipy(k, n, a, b):
+    from scipy import stats
+
+    from monitoring.detect import betabinom_sf
+
+    expected = float(stats.betabinom.sf(k - 1, n, a, b))
+    assert betabinom_sf(k, n, a, b) == pytest.approx(expected, rel=1e-9, abs=1e-15)
+
+
+def test_betabinom_tail_stays_exact_where_one_minus_cdf_vanishes():
+    from scipy import special
+
+    from monitoring.detect import betabinom_sf
+
+    # P(X = n) alone, in closed form: B(n + a, b) / B(a, b)
+    n, a, b = 60, 1.0, 60.0
+    exact = float(np.exp(special.betaln(n + a, b) - special.betaln(a, b)))
+    assert exact < 1e-20
+    assert betabinom_sf(n, n, a, b) == pytest.approx(exact, rel=1e-9)

@@ -59,7 +59,7 @@ def test_demo_auto_escalates_critical_alerts_to_the_configured_servers(tmp_path)
     with SmtpSink() as smtp, WebhookReceiver() as hook:
         cfg = _config(tmp_path, smtp.port, hook.url, min_severity=MIN_SEVERITY)
         done = subprocess.run(
-            [sys.executable, "-m", "monitoring", "demo", "--minutes", "240", "--speed", "240",
+            [sys.executable, "-m", "monitoring", "demo", "--minutes", "150", "--speed", "240",
              "--config", str(cfg), "--db", str(tmp_path / "demo.duckdb")],
             check=False, capture_output=True, text=True, timeout=300, env=_env())
         assert done.returncode == 0, done.stderr[-2000:]

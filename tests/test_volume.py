@@ -201,6 +201,14 @@ def test_expected_band_follows_daily_rhythm():
     peak_mean, low, high = det.expected(day.replace(hour=15))
     assert peak_mean > 2 * night_mean
     assert low < peak_mean < high
+    # the band uses scipy's quantile functions directly: the public API agrees
+    from scipy import stats
+
+    _, alpha, _ = det._params(day.replace(hour=15))
+    tail = 10.0 ** -det._threshold
+    r = 1.0 / max(alpha, 1e-9)
+    p = r / (r + peak_mean)
+    assert (low, high) == (stats.nbinom.ppf(tail, r, p), stats.nbinom.isf(tail, r, p))
 
 
 def test_update_cost_is_constant():

@@ -105,7 +105,7 @@ def test_snapshot_pickles_for_the_shared_cache(seeded, settings):
 def test_wall_queries_are_parameterised_and_bounded():
     for name, sql in WALL_QUERIES.items():
         assert "?" in sql or name == "freshness", name
-    for name in ("volume", "markers", "terms", "mentions"):
+    for name in ("volume", "alerts", "mentions"):
         assert ">= ?" in WALL_QUERIES[name] and "< ?" in WALL_QUERIES[name], name
     assert "FROM bins" in WALL_QUERIES["volume"] and "mentions" not in WALL_QUERIES["volume"]
 

@@ -84,13 +84,13 @@ VALUES ('demo', ?, 'lumea', ?, 'open', ?, ?, ?, ?)
 def seed_crisis(store: Store, now: datetime) -> dict[str, int]:
     """Write the known state at ``now``; return the ids of the two alerts."""
     t = naive_utc(now).replace(second=0, microsecond=0)
+    minutes = [(t - timedelta(minutes=i), i) for i in range(180, 0, -1)]
+    with store.transaction() as cur:  # one commit for the 540 rows, not one per row
+        cur.executemany(SQL_BIN, [["lumea", b, "polemic", 40 if i <= 30 else 5,
+                                   20 if i <= 30 else 1] for b, i in minutes]
+                        + [["lumea", b, "request", 2, 0] for b, _ in minutes])
+        cur.executemany(SQL_BAND, [["lumea", b, 7.0, 3.0, 12.0] for b, _ in minutes])
     cur = store.reader()
-    for i in range(180, 0, -1):
-        b = t - timedelta(minutes=i)
-        n = 40 if i <= 30 else 5
-        cur.execute(SQL_BIN, ["lumea", b, "polemic", n, n // 2 if i <= 30 else 1])
-        cur.execute(SQL_BIN, ["lumea", b, "request", 2, 0])
-        cur.execute(SQL_BAND, ["lumea", b, 7.0, 3.0, 12.0])
     first = t - timedelta(minutes=30)
     crisis = cur.execute(SQL_ALERT, [
         "lumea", "reputation_crisis", 9, 9.5, first, first, t - timedelta(minutes=1), t,

@@ -14,9 +14,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from scipy import stats
-
-from monitoring.detect import surprise, threshold_for
+from monitoring.detect import betabinom_sf, surprise, threshold_for
 
 __all__ = ["NegativeShift"]
 
@@ -115,7 +113,7 @@ class NegativeShift:
         share = self.expected_share(ts)
         kappa = self._concentration()
         a, b = share * kappa, (1.0 - share) * kappa
-        return surprise(float(stats.betabinom.sf(k - 1, int(n), a, b)))
+        return surprise(betabinom_sf(k, int(n), a, b))
 
     def learn_one(self, ts: datetime, n: int, n_negative: int) -> None:
         """Update the baseline with one bin."""

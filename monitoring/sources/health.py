@@ -11,7 +11,7 @@ threshold ago without a successful fetch since also turns red, and a paid read b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -47,11 +47,13 @@ class Freshness:
         return self.colour == "red"
 
 
-def freshness(health: pd.DataFrame, now: datetime, silent_after_minutes: float,
+def freshness(health: pd.DataFrame | Sequence[Mapping], now: datetime,
+              silent_after_minutes: float,
               sources: Sequence[SourceConfig] | Sequence[str] = ()) -> list[Freshness]:
     """One :class:`Freshness` per source (configured ones first, in config order).
 
-    ``health`` is ``Store.source_health()``; ``now`` is UTC (aware or naive).
+    ``health`` is ``Store.source_health()`` or its rows as mappings; ``now`` is UTC
+    (aware or naive).
 
     >>> h = pd.DataFrame([{"source": "rss", "state": "ok", "last_success": datetime(2026, 1, 1),
     ...                    "last_error": None, "detail": ""}])
@@ -62,7 +64,8 @@ def freshness(health: pd.DataFrame, now: datetime, silent_after_minutes: float,
     """
     now = now.replace(tzinfo=None) if now.tzinfo is None else \
         (now - now.utcoffset()).replace(tzinfo=None)  # type: ignore[operator]
-    rows = {r["source"]: r for r in health.to_dict("records")} if len(health) else {}
+    records = health.to_dict("records") if isinstance(health, pd.DataFrame) else health
+    rows = {r["source"]: r for r in records}
     names = [s if isinstance(s, str) else s.name for s in sources] or list(rows)
     names += [n for n in rows if n not in names]
     out: list[Freshness] = []

@@ -1,7 +1,7 @@
 """Plotly figures of the dashboard: volume with its expected band, negative share.
 
-The functions take the frames of :mod:`monitoring.wall` (``volume_series``,
-``alert_markers``) and a :class:`~monitoring.i18n.Translator`, and return figures; they
+The functions take the frames of :mod:`monitoring.wall` (``volume_series``, the markers
+of ``alert_panels``) and a :class:`~monitoring.i18n.Translator`, and return figures; they
 do not call Streamlit, so the timeline and the exported report reuse them.
 
 Examples

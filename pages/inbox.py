@@ -98,7 +98,7 @@ st.text(f"{t['author'] or '—'} · {t['source']} · {tr.datetime(t['created_at'
 st.text(t["text"])  # untrusted: plain text, masked
 if detail.private_channel_warning:
     st.warning(tr("inbox.pii_warning",
-                  kinds=", ".join(tr(f"inbox.pii.{k}") for k in t["pii_kinds"])), icon="🔒")
+                  kinds=", ".join(tr(f"inbox.pii.{k}") for k in t["pii_kinds"])), icon=":material/lock:")
     st.caption(tr("inbox.suggested_reply"))
     st.code(detail.suggested_reply or "", language=None, wrap_lines=True)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 from wall_seed import HOSTILE, SETTINGS_TOML, seed_crisis
 
@@ -127,7 +128,6 @@ def test_alert_queue_rejects_unknown_state(seeded):
 def test_alert_detail_has_window_samples_and_shares(seeded):
     store, ids = seeded
     detail = alert_detail(store, ids["crisis"], NOW)
-    import pandas as pd
 
     assert detail.volume["bin_start"].min() < pd.Timestamp(detail.context["first_bin"])
     assert len(detail.volume) == 120  # 90 minutes before the first bin to the last bin
@@ -153,6 +153,19 @@ def test_volume_figure_band_and_markers(seeded, settings, lang, names):
     assert [t.name for t in fig.data] == names
     assert len(fig.layout.shapes) == 2 and len(fig.layout.annotations) == 2
     assert negative_share_figure(snap.volume, Translator(lang)).layout.yaxis.range == (0, 1)
+
+
+def test_charts_show_the_display_zone(seeded, settings):
+    store, _ = seeded
+    snap = wall_snapshot(store, settings, "lumea", NOW)
+    rome = Translator("it", "Europe/Rome")  # UTC+1 in March before the switch
+    fig = volume_figure(snap.volume, snap.markers, rome)
+    last = pd.Timestamp(fig.data[-1].x[-1])
+    assert last == pd.Timestamp(snap.volume["bin_start"].iloc[-1]) + pd.Timedelta(hours=1)
+    assert pd.Timestamp(fig.layout.shapes[0].x0) == pd.Timestamp(
+        snap.markers["first_bin"].iloc[0]) + pd.Timedelta(hours=1)
+    share = negative_share_figure(snap.volume, rome)
+    assert pd.Timestamp(share.data[0].x[-1]) == last
 
 
 def test_empty_store_gives_an_empty_calm_wall(settings, tmp_path):

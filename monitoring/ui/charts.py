@@ -48,6 +48,22 @@ def severity_colour(severity: int, critical: int = 8) -> str:
     return SEVERITY_COLOURS["warning" if severity >= 4 else "info"]
 
 
+def _local_times(values: object, tr: Translator) -> list | pd.Series:
+    """Stored times (naive UTC) as wall-clock times of the display zone, as plotly draws
+    them, so the axes agree with every other time on the page.
+
+    >>> from datetime import datetime
+    >>> _local_times([datetime(2026, 1, 1, 10)], Translator("it", "Europe/Rome")).tolist()
+    [Timestamp('2026-01-01 11:00:00')]
+    """
+    series = pd.to_datetime(pd.Series(values))
+    if not len(series):
+        return []
+    if series.dt.tz is None:
+        series = series.dt.tz_localize("UTC")
+    return series.dt.tz_convert(tr.tz).dt.tz_localize(None)
+
+
 def _layout(fig: go.Figure, height: int, font_size: int, y_title: str) -> go.Figure:
     fig.update_layout(
         template="plotly_dark", height=height, paper_bgcolor="rgba(0,0,0,0)",
@@ -64,10 +80,11 @@ def volume_figure(volume: pd.DataFrame, markers: pd.DataFrame, tr: Translator, *
     """Mentions per bin against the detector's expected value and normal band, with the
     alerts of the window as coloured spans labelled by kind."""
     fig = go.Figure()
-    x = volume["bin_start"] if len(volume) else []
+    x = _local_times(volume["bin_start"], tr) if len(volume) else []
     if len(volume) and "expected" in volume and volume["expected"].notna().any():
         band = volume.dropna(subset=["low", "high"])  # the newest bin has no band yet
-        fig.add_scatter(x=list(band["bin_start"]) + list(band["bin_start"])[::-1],
+        band_x = list(_local_times(band["bin_start"], tr))
+        fig.add_scatter(x=band_x + band_x[::-1],
                         y=list(band["high"]) + list(band["low"])[::-1],
                         fill="toself", fillcolor=BAND, line={"width": 0}, hoverinfo="skip",
                         name=tr("chart.band"))
@@ -77,9 +94,10 @@ def volume_figure(volume: pd.DataFrame, markers: pd.DataFrame, tr: Translator, *
                     name=tr("chart.mentions"), line={"color": OBSERVED, "width": 3})
     for i, m in enumerate(markers.itertuples() if len(markers) else ()):
         colour = severity_colour(int(m.severity), critical)
-        fig.add_vrect(x0=m.first_bin, x1=max(m.last_bin, m.first_bin + pd.Timedelta(minutes=1)),
+        first, last = _local_times([m.first_bin, m.last_bin], tr)
+        fig.add_vrect(x0=first, x1=max(last, first + pd.Timedelta(minutes=1)),
                       fillcolor=colour, opacity=0.18, line_width=0)
-        fig.add_annotation(x=m.first_bin, y=1 - 0.09 * (i % 4), yref="paper", yanchor="top",
+        fig.add_annotation(x=first, y=1 - 0.09 * (i % 4), yref="paper", yanchor="top",
                            xanchor="right",
                            text=f"▲ {tr(f'kind.{m.kind}')}", showarrow=False,
                            font={"color": colour, "size": font_size})
@@ -94,7 +112,7 @@ def negative_share_figure(volume: pd.DataFrame, tr: Translator, *, height: int =
         neg = volume["n_negative"].rolling(smooth_bins, min_periods=1).sum()
         total = volume["n"].rolling(smooth_bins, min_periods=1).sum().clip(lower=1)
         share = neg / total
-        x = volume["bin_start"]
+        x = _local_times(volume["bin_start"], tr)
     else:
         share, x = [], []
     fig.add_scatter(x=x, y=share, mode="lines", name=tr("chart.negative_share"),

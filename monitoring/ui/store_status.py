@@ -17,6 +17,6 @@ def store_paused_banner(status: MonitorStatus, tr: Translator) -> bool:
     if not status.store_paused:
         return False
     since = tr.time(status.store_paused_since) if status.store_paused_since else "—"
-    st.error(tr("store.paused", since=since, failures=status.store_failures), icon="⛔")
+    st.error(tr("store.paused", since=since, failures=status.store_failures), icon=":material/block:")
     st.text(tr("store.paused_detail", error=status.store_error))
     return True

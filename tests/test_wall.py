@@ -173,5 +173,10 @@ def test_empty_store_gives_an_empty_calm_wall(settings, tmp_path):
     snap = wall_snapshot(store, settings, "lumea", NOW)
     assert (snap.crisis, snap.rate, snap.negative_share, snap.expected_rate) == \
         (False, 0.0, 0.0, None)
-    assert len(volume_figure(snap.volume, snap.markers, Translator("it")).data) == 1
+    empty = volume_figure(snap.volume, snap.markers, Translator("it"))
+    assert len(empty.data) == 1
+    assert [a.text for a in empty.layout.annotations] == ["In attesa dei primi dati"]
+    assert empty.layout.xaxis.visible is False
+    share = negative_share_figure(snap.volume, Translator("en"))
+    assert [a.text for a in share.layout.annotations] == ["Waiting for the first data"]
     store.close()

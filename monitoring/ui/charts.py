@@ -64,6 +64,14 @@ def _local_times(values: object, tr: Translator) -> list | pd.Series:
     return series.dt.tz_convert(tr.tz).dt.tz_localize(None)
 
 
+def _empty(fig: go.Figure, tr: Translator, font_size: int) -> None:
+    """No data yet (a fresh install still backfilling): say so instead of bare axes."""
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.add_annotation(text=tr("chart.empty"), showarrow=False, xref="paper", yref="paper",
+                       x=0.5, y=0.5, font={"color": EXPECTED, "size": font_size})
+
+
 def _layout(fig: go.Figure, height: int, font_size: int, y_title: str) -> go.Figure:
     fig.update_layout(
         template="plotly_dark", height=height, paper_bgcolor="rgba(0,0,0,0)",
@@ -101,6 +109,8 @@ def volume_figure(volume: pd.DataFrame, markers: pd.DataFrame, tr: Translator, *
                            xanchor="right",
                            text=f"▲ {tr(f'kind.{m.kind}')}", showarrow=False,
                            font={"color": colour, "size": font_size})
+    if not len(volume):
+        _empty(fig, tr, font_size)
     return _layout(fig, height, font_size, tr("chart.per_minute"))
 
 
@@ -120,4 +130,6 @@ def negative_share_figure(volume: pd.DataFrame, tr: Translator, *, height: int =
                     fillcolor="rgba(255, 140, 105, 0.15)")
     fig = _layout(fig, height, font_size, "")
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    if not len(volume):
+        _empty(fig, tr, font_size)
     return fig

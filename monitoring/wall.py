@@ -239,6 +239,13 @@ def _small_frame(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.D
     return pd.DataFrame(result.fetchall(), columns=[d[0] for d in result.description])
 
 
+def _records(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
+    """A result as one dict per row (column name -> value)."""
+    result = cur.execute(sql, params)
+    columns = [d[0] for d in result.description]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
 def volume_series(cur: duckdb.DuckDBPyConnection, stream: str, start: datetime,
                   end: datetime) -> pd.DataFrame:
     """Mentions per bin with negatives, requests, polemic and the expected band."""
@@ -273,9 +280,7 @@ def alert_panels(cur: duckdb.DuckDBPyConnection, stream: str, start: datetime,
     >>> markers["kind"].tolist(), cards["top_terms"].tolist(), terms
     (['service_incident'], [['blackout', 'milano']], [('blackout', 6.0), ('milano', 3.0)])
     """
-    result = cur.execute(SQL_WALL_ALERTS, [stream, start, end, since])
-    columns = [d[0] for d in result.description]
-    rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+    rows = _records(cur, SQL_WALL_ALERTS, [stream, start, end, since])
     explained = {r["id"]: _explanation(r["explanation"]) for r in rows}
     window = sorted((r for r in rows if r["stream"] == stream and r["last_bin"] >= start
                      and r["first_bin"] < end), key=lambda r: (r["first_bin"], r["id"]))
@@ -313,10 +318,8 @@ def priority_mentions(cur: duckdb.DuckDBPyConnection, stream: str, start: dateti
 def source_freshness(cur: duckdb.DuckDBPyConnection, settings: Settings,
                      now: datetime) -> list[Freshness]:
     """One freshness indicator per source (red when silent, failing or out of budget)."""
-    result = cur.execute(SQL_SOURCE_STATUS)
-    columns = [d[0] for d in result.description]
-    rows = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
-    return freshness(rows, now, settings.app.silent_after_minutes, settings.sources)
+    return freshness(_records(cur, SQL_SOURCE_STATUS, []), now,
+                     settings.app.silent_after_minutes, settings.sources)
 
 
 def failed_notifications(cur: duckdb.DuckDBPyConnection,

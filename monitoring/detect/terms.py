@@ -113,7 +113,6 @@ def _keep(token: str) -> str | None:
     return None if len(token) > MAX_TOKEN_CHARS else token
 
 
-
 @dataclass(frozen=True, slots=True)
 class EmergingTerm:
     """One term of the current bin, with its surprise and its background expectation."""

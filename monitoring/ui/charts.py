@@ -88,11 +88,12 @@ def volume_figure(volume: pd.DataFrame, markers: pd.DataFrame, tr: Translator, *
     """Mentions per bin against the detector's expected value and normal band, with the
     alerts of the window as coloured spans labelled by kind."""
     fig = go.Figure()
-    x = _local_times(volume["bin_start"], tr) if len(volume) else []
+    if len(volume):  # converted once; the band and the lines share it
+        volume = volume.assign(bin_start=_local_times(volume["bin_start"], tr))
+    x = volume["bin_start"] if len(volume) else []
     if len(volume) and "expected" in volume and volume["expected"].notna().any():
         band = volume.dropna(subset=["low", "high"])  # the newest bin has no band yet
-        band_x = list(_local_times(band["bin_start"], tr))
-        fig.add_scatter(x=band_x + band_x[::-1],
+        fig.add_scatter(x=list(band["bin_start"]) + list(band["bin_start"])[::-1],
                         y=list(band["high"]) + list(band["low"])[::-1],
                         fill="toself", fillcolor=BAND, line={"width": 0}, hoverinfo="skip",
                         name=tr("chart.band"))

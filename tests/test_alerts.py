@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -186,18 +187,24 @@ def test_rewarm_learns_only_the_history_there_is(tmp_path):
     assert det.terms.n_learned == det.volume.n_learned and len(det.terms) > 20
 
 
+def _demo_changes(db: Path, start: datetime, minutes: int) -> list:
+    """The alert changes of the demo (its week backfilled, its cycle starting at ``start``)
+    over ``minutes`` simulated minutes, one monitor tick a minute."""
+    clock = Clock(speed=1, start=start)
+    monitor = Monitor(load_settings(), Store(db), clock=clock)
+    monitor.tick()
+    changes = []
+    for k in range(1, minutes):
+        clock.start = start + timedelta(minutes=k)
+        changes += monitor.tick()
+    return changes
+
+
 def test_demo_events_are_typed_and_timely(tmp_path):
     """The scripted outage is a service incident within one closed bin, the polemic a
     reputation crisis, and nothing during them is typed as something else."""
     start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-    store = Store(tmp_path / "m.duckdb")
-    clock = Clock(speed=1, start=start)
-    monitor = Monitor(load_settings(), store, clock=clock)
-    monitor.tick()
-    changes = []
-    for k in range(1, 215):
-        clock.start = start + timedelta(minutes=k)
-        changes += monitor.tick()
+    changes = _demo_changes(tmp_path / "m.duckdb", start, 215)
     opened = [c for c in changes if c.action == "open"]
     minute = {c.kind: (c.bin_start - start) / timedelta(minutes=1) for c in reversed(opened)}
     # outage from +20 min for 40 min: one closed bin after its first bin at the latest
@@ -217,3 +224,17 @@ def test_demo_events_are_typed_and_timely(tmp_path):
     assert incident.explanation["sample_ids"] and incident.explanation["top_terms"]
     peak = max(c.severity for c in changes if c.kind == "service_incident")
     assert peak >= 8  # a real outage reported by many customers becomes critical
+
+
+@pytest.mark.parametrize("start", [
+    datetime(2026, 12, 1, 19, 4, tzinfo=UTC),  # Tuesday 20:04 in Rome, after a weekend
+    datetime(2026, 3, 6, 21, 30, tzinfo=UTC),  # Friday 22:30 in Rome
+])
+def test_demo_blackout_is_critical_in_the_evening(tmp_path, start):
+    """The evening baseline is a third of the morning's: the scripted blackout must still
+    open within a bin and become critical (the wall's takeover), not stay a warning."""
+    changes = _demo_changes(tmp_path / "m.duckdb", start, 40)
+    incident = [c for c in changes if c.kind == "service_incident"]
+    assert incident, "the blackout opened no service incident"
+    assert (incident[0].bin_start - start) / timedelta(minutes=1) <= 22
+    assert max(c.severity for c in incident) >= 8

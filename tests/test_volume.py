@@ -181,6 +181,36 @@ def test_a_day_long_rise_is_seen_by_the_day_window_and_not_learned_as_normal(see
     assert maxima["default"] > maxima["rise learned in full"]
 
 
+@pytest.mark.parametrize(("bin_minutes", "windows", "scales"), [
+    (5, None, 4),   # 12 five-minute bins are the one-hour window: nothing added
+    (1, None, 5),   # a 12-minute window joins the hour, six hours and day
+    (1, (), 1),     # single bins only
+])
+def test_short_bins_get_a_window_of_a_dozen_bins(bin_minutes, windows, scales):
+    kwargs = {} if windows is None else {"windows": windows}
+    det = VolumeSpike(bin_minutes=bin_minutes, grace_period=0, **kwargs)
+    assert len(det.scale_scores(T0, 0)) == scales
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_a_sustained_rise_on_a_minute_stream_is_seen_within_minutes(seed):
+    """An evening blackout on a one-minute stream: four times the usual two or three
+    mentions a minute for a quarter of an hour.  Few single minutes are extreme; the
+    12-minute window sees the whole of it."""
+    rng = np.random.default_rng(seed)
+    calm = 4 * 1440 + 19 * 60  # Friday, 19:00
+    ts = [T0 + timedelta(minutes=i) for i in range(calm + 15)]
+    counts = [int(rng.poisson(seasonal_rate(t, 2.0) * (4.0 if i >= calm else 1.0)))
+              for i, t in enumerate(ts)]
+    maxima = {}
+    for name, bins in {"default": 12, "no short window": 0}.items():
+        scores = run(VolumeSpike(bin_minutes=1, min_window_bins=bins), counts, 1)
+        assert max(scores[1440:calm]) < SENSITIVITY_THRESHOLDS["normal"]
+        maxima[name] = max(scores[calm:])
+    assert maxima["default"] >= SENSITIVITY_THRESHOLDS["normal"] + 2
+    assert maxima["default"] > maxima["no short window"] + 1
+
+
 def test_grace_period_scores_zero():
     det = VolumeSpike(bin_minutes=5, grace_period=10)
     scores = run(det, [5] * 9 + [500], 5)
@@ -277,12 +307,11 @@ def test_population_prior_rates(bin_minutes):
     # Longer windows start fewer episodes per bin, and a one-hour total about one
     # every three days.
     assert rates == sorted(rates, reverse=True)
-    hour = det._scales[0]
-    assert hour.n * bin_minutes == 60
+    [hour] = [s for s in det._scales if s.n * bin_minutes == 60]
     assert hour.calibrator.prior_rate * 1440 / bin_minutes == pytest.approx(1 / 3)
     assert [perfect.calibrator.prior_rate] + [
         s.calibrator.prior_rate for s in perfect._scales
-    ] == [pytest.approx(1e-3)] * 4
+    ] == [pytest.approx(1e-3)] * (1 + len(perfect._scales))
 
 
 def test_population_prior_follows_the_episode_level():

@@ -98,6 +98,12 @@ class VolumeSpike:
         against the sum of their expected counts, so a sustained moderate rise is seen
         as early as a sharp spike.  The score is the largest calibrated surprise,
         corrected for the number of scales.  ``()`` scores single bins only.
+    min_window_bins : int
+        A window of this many bins is added when it is shorter than every one of
+        ``windows`` (with short bins): evidence is gathered over about as many bins
+        whatever the bin width, so a sustained rise on a one-minute stream is not left to
+        the single bins until the hour-long window notices it.  With five-minute bins
+        the default, 12, is the one-hour window.  ``0`` adds none.
     episode_level : float
         Model surprise at which a bin belongs to an episode (see
         :class:`~monitoring.detect.EpisodeCalibrator`).
@@ -154,6 +160,7 @@ class VolumeSpike:
         windows: tuple[timedelta, ...] = (
             timedelta(hours=1), timedelta(hours=6), timedelta(hours=24)
         ),
+        min_window_bins: int = 12,
         episode_level: float = 3.0,
         window_slow: bool = True,
         learn_down_from: float = 2.0,
@@ -176,6 +183,7 @@ class VolumeSpike:
         self.anomaly_weight = anomaly_weight
         self.calibration_halflife_days = calibration_halflife_days
         self.windows = tuple(windows)
+        self.min_window_bins = min_window_bins
         self.episode_level = episode_level
         self.window_slow = window_slow
         self.learn_down_from = learn_down_from
@@ -220,11 +228,17 @@ class VolumeSpike:
                 level_decay=_decay(max(slow_halflife / bin_td, reference_span * n)),
                 disp_decay=_decay(max(dispersion_halflife / bin_td, dispersion_span * n)),
             )
-            for n in sorted({int(w / bin_td) for w in self.windows})
-            if n >= 2
+            for n in self._window_bins(bin_td)
         ]
         self._log_tests = math.log10(1 + len(self._scales))
         self._cache: tuple[datetime, int, tuple[list[float], list[float], float]] | None = None
+
+    def _window_bins(self, bin_td: timedelta) -> list[int]:
+        """Bins of each window scale, shortest first (windows under two bins dropped)."""
+        sizes = {int(w / bin_td) for w in self.windows}
+        if self.min_window_bins and sizes and self.min_window_bins < min(sizes):
+            sizes.add(self.min_window_bins)
+        return sorted(n for n in sizes if n >= 2)
 
     def _prior_rate(self, n_bins: int) -> float | None:
         """Prior episode rate per bin of the scale of ``n_bins`` bins (``None``: perfect model)."""

@@ -75,8 +75,9 @@ EVENT_SCHEDULE = (
     ("polemic", "reputation_crisis", 90, 120),
 )
 #: Extra event volume is relative to ``max(baseline, EVENT_FLOOR_RATE)`` so that an event
-#: stays visible at night, when the baseline is about 0.3 mentions per minute.
-EVENT_FLOOR_RATE = 1.5
+#: is as loud in the evening and at night (baseline 0.3-2 mentions per minute) as at the
+#: day's peak: the scripted blackout is a critical incident whatever the hour.
+EVENT_FLOOR_RATE = 3.0
 _MIN_CYCLE_MINUTES = max(start + length for _, _, start, length in EVENT_SCHEDULE)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -11,7 +11,8 @@ learned online:
   is an EWMA of the moment estimate ``((x - mu)**2 - mu) / mu**2``.
 
 The model surprise is the negative-binomial upper-tail surprise of the count; the same
-is computed for the totals of trailing windows (default one, six and 24 hours) against
+is computed for the totals of trailing windows (default one, six and 24 hours, and 12
+bins when that is shorter) against
 the sum of their expected counts at a *slow* reference level (its half-life a few window
 lengths, so a busy day is compared with the days before it), so a ramp the fast level
 would follow is still seen.  Each scale is recalibrated on the peaks of the stream's own past

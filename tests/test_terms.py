@@ -28,6 +28,9 @@ T0 = datetime(2026, 3, 2)
         ("SEE HTTPS://EXAMPLE.COM/X now WWW.EXAMPLE.IT", ["see"]),
         ("\uff2c\uff35\uff2d\uff25\uff21 dell\u2019ordine", ["lumea", "ordine"]),  # NFKC
         ("soft\u00adhyphen l'app", ["softhyphen", "app"]),
+        ("Ciao @Lumea, buonasera: bolletta doppia, grazie per favore", ["@lumea", "bolletta",
+                                                                         "doppia"]),
+        ("Hi, thanks! Please fix the outage", ["fix", "outage"]),
     ],
 )
 def test_tokenize(text, expected):

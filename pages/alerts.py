@@ -43,12 +43,28 @@ state = st.radio(tr("alerts.state"), ALERT_STATES, horizontal=True, key="alerts_
                  format_func=lambda s: tr("alerts.state_count", state=tr(f"state.{s}"),
                                           n=counts[s]))
 queue = alert_queue(store, state, now)
-if queue.empty:
-    st.info(tr("alerts.empty"))
-    st.stop()
 rows = {int(r.id): tr("alerts.row", id=int(r.id), kind=tr(f"kind.{r.kind}"),
                       stream=streams.get(r.stream, r.stream), severity=int(r.severity),
                       since=tr.datetime(r.first_bin)) for r in queue.itertuples()}
+# The alert on screen may leave this state between the render and the operator's click
+# (the detectors closed it, a colleague acted): it stays selectable until another is
+# picked, so the click is carried out or refused with a reason, never silently dropped.
+kept, left = st.session_state.get(f"alerts_pick_{state}"), None
+if kept is not None and int(kept) not in rows:
+    try:
+        gone = alert_detail(store, int(kept), now).context
+    except (ActionError, LookupError, ValueError):  # erased meanwhile
+        gone = None
+    if gone is not None:
+        rows[int(kept)] = tr("alerts.row", id=int(kept), kind=tr(f"kind.{gone['kind']}"),
+                             stream=streams.get(gone["stream"], gone["stream"]),
+                             severity=int(gone["severity"]),
+                             since=tr.datetime(pd.Timestamp(gone["first_bin"]))) \
+            + " · " + tr("state." + gone["state"])
+        left = int(kept)
+if not rows:
+    st.info(tr("alerts.empty"))
+    st.stop()
 alert_id = st.selectbox(tr("alerts.pick"), list(rows), format_func=rows.get,
                         key=f"alerts_pick_{state}")
 detail = alert_detail(store, alert_id, now)
@@ -110,7 +126,9 @@ if not user.can("operator"):
     st.info(tr("alerts.viewer_only"))
     st.stop()
 open_states = {"open", "acknowledged", "escalated"}
-if ctx["state"] in open_states:
+if ctx["state"] in open_states or alert_id == left:
+    if alert_id == left:
+        st.warning(tr("alerts.left_state", state=tr(f"state.{ctx['state']}")))
     note = st.text_input(tr("alerts.note"), key=f"alerts_note_{alert_id}")
     b1, b2, _ = st.columns([1, 1, 4])
     if ctx["state"] != "acknowledged" and b1.button(tr("alerts.acknowledge"), type="primary",
@@ -120,10 +138,14 @@ if ctx["state"] in open_states:
         run(resolve_alert, store, user, alert_id, now=monitor.clock.now(), note=note)
     with st.expander(tr("alerts.escalate")), st.form(f"alerts_escalate_{alert_id}"):
         targets = escalation_targets(settings)
+        # Keyed: the default message quotes the alert's live numbers, and an unkeyed
+        # widget whose default changed between the render and the click would be a new
+        # widget on submit, dropping the operator's edits.
         target = st.selectbox(tr("alerts.escalate_to"), list(targets),
-                              format_func=targets.get)
+                              format_func=targets.get, key=f"alerts_escalate_to_{alert_id}")
         message = st.text_area(tr("alerts.escalate_message"), height=160,
-                               value=default_message(store, settings, alert_id, tr))
+                               value=default_message(store, settings, alert_id, tr),
+                               key=f"alerts_escalate_message_{alert_id}")
         if st.form_submit_button(tr("alerts.escalate_confirm"), type="primary"):
             run(escalate_alert, store, settings, user, alert_id, target, message,
                 now=monitor.clock.now())

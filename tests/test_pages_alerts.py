@@ -107,6 +107,23 @@ def test_escalate_writes_escalation_and_outbox_rows(seeded):
     assert len(row(monitor, "SELECT id FROM outbox WHERE target = 'comms-director'")) == 1
 
 
+def test_an_alert_closed_while_on_screen_refuses_the_click_out_loud(seeded):
+    """The detectors close the alert between the render and the operator's click: the
+    page keeps it selected, says it changed, and the click gets a refusal with the
+    reason instead of vanishing with the form."""
+    monitor, ids = seeded
+    at = alerts_page()
+    assert next(s for s in at.selectbox if s.key == "alerts_pick_open").value == ids["crisis"]
+    with monitor.store.transaction() as cur:  # as the alert policy closes an event
+        cur.execute("UPDATE alerts SET state = 'resolved' WHERE id = ?", [ids["crisis"]])
+    button(at, "Conferma escalation").click().run()
+    assert not at.exception
+    assert next(s for s in at.selectbox if s.key == "alerts_pick_open").value == ids["crisis"]
+    assert "is resolved" in at.error[0].value
+    assert any("mentre lo guardavi" in w.value for w in at.warning)
+    assert row(monitor, "SELECT count(*) FROM escalations WHERE target IS NOT NULL") == [(0,)]
+
+
 def test_add_note_keeps_the_state(seeded):
     monitor, ids = seeded
     at = alerts_page(lang="en")

@@ -19,7 +19,7 @@ from monitoring.actions import (
 )
 from monitoring.alert_queue import alert_detail, alert_queue, escalation_targets, state_counts
 from monitoring.auth import PermissionDenied
-from monitoring.escalation import default_message, escalate_alert
+from monitoring.escalation import alert_context, default_message, escalate_alert
 from monitoring.ui.charts import volume_figure
 from monitoring.ui.components import kiosk_style
 from monitoring.ui.runtime import get_monitor
@@ -42,26 +42,31 @@ counts = state_counts(store, now)
 state = st.radio(tr("alerts.state"), ALERT_STATES, horizontal=True, key="alerts_state",
                  format_func=lambda s: tr("alerts.state_count", state=tr(f"state.{s}"),
                                           n=counts[s]))
+
+
+def row_label(alert_id: int, kind: str, stream: str, severity: int, first_bin) -> str:
+    """How an alert is named in the picker."""
+    return tr("alerts.row", id=alert_id, kind=tr(f"kind.{kind}"),
+              stream=streams.get(stream, stream), severity=int(severity),
+              since=tr.datetime(pd.Timestamp(first_bin)))
+
+
 queue = alert_queue(store, state, now)
-rows = {int(r.id): tr("alerts.row", id=int(r.id), kind=tr(f"kind.{r.kind}"),
-                      stream=streams.get(r.stream, r.stream), severity=int(r.severity),
-                      since=tr.datetime(r.first_bin)) for r in queue.itertuples()}
+rows = {int(r.id): row_label(int(r.id), r.kind, r.stream, r.severity, r.first_bin)
+        for r in queue.itertuples()}
 # The alert on screen may leave this state between the render and the operator's click
 # (the detectors closed it, a colleague acted): it stays selectable until another is
 # picked, so the click is carried out or refused with a reason, never silently dropped.
 kept, left = st.session_state.get(f"alerts_pick_{state}"), None
 if kept is not None and int(kept) not in rows:
     try:
-        gone = alert_detail(store, int(kept), now).context
-    except (ActionError, LookupError, ValueError):  # erased meanwhile
+        gone = alert_context(store.reader(), int(kept))
+    except ActionError:  # erased meanwhile
         gone = None
     if gone is not None:
-        rows[int(kept)] = tr("alerts.row", id=int(kept), kind=tr(f"kind.{gone['kind']}"),
-                             stream=streams.get(gone["stream"], gone["stream"]),
-                             severity=int(gone["severity"]),
-                             since=tr.datetime(pd.Timestamp(gone["first_bin"]))) \
-            + " · " + tr("state." + gone["state"])
         left = int(kept)
+        rows[left] = row_label(left, gone["kind"], gone["stream"], gone["severity"],
+                               gone["first_bin"]) + " · " + tr(f"state.{gone['state']}")
 if not rows:
     st.info(tr("alerts.empty"))
     st.stop()

@@ -424,32 +424,53 @@ def _explain(stats: BinStats, mix: BinStats) -> dict:
     }
 
 
-def term_authors(texts: list[str], langs: list[str | None], authors: list[str | None]
-                 ) -> dict[str, int]:
-    """Distinct authors per topic term (``#x`` and ``x`` are one term).
+def term_authors(texts: list[str], langs: list[str | None], authors: list[str | None],
+                 exclude: frozenset[str] = frozenset()) -> dict[str, int]:
+    """Distinct authors per topic term (``#x`` and ``x`` are one term), without the
+    terms in ``exclude`` (the stream's own name and handles, see :func:`own_terms`).
 
     >>> term_authors(["#blackout a Milano", "blackout!", "blackout blackout"],
     ...              ["it", "it", "it"], ["a", "b", "b"])
     {'blackout': 2, 'milano': 1}
+    >>> term_authors(["@Lumea blackout", "Lumea, blackout"], ["it", "it"], ["a", "b"],
+    ...              exclude=own_terms(["lumea", "@lumea"]))
+    {'blackout': 2}
     """
     seen: dict[str, set[str]] = {}
     for i, (text, lang, author) in enumerate(zip(texts, langs, authors)):
         who = author if author else f"#{i}"
         for term in set(tokenize(text or "", lang)):
-            seen.setdefault(term.lstrip("#"), set()).add(who)
+            term = term.lstrip("#")
+            if term not in exclude:
+                seen.setdefault(term, set()).add(who)
     return {term: len(who) for term, who in sorted(seen.items())}
 
 
-def top_terms(texts: list[str], langs: list[str | None], k: int = 8) -> list[str]:
-    """Most frequent topic tokens of a bin's texts.
+def own_terms(stream_terms: list[str]) -> frozenset[str]:
+    """Topic tokens of a stream's own keywords and handles: they are in the posts because
+    the stream matched them, so they never say what an alert is about.
+
+    >>> sorted(own_terms(["Lumea", "#LumeaEnergia", "@LumeaEnergia"]))
+    ['@lumeaenergia', 'lumea', 'lumeaenergia']
+    """
+    return frozenset(t.lstrip("#") for term in stream_terms for t in tokenize(term))
+
+
+def top_terms(texts: list[str], langs: list[str | None], k: int = 8,
+              exclude: frozenset[str] = frozenset()) -> list[str]:
+    """Most frequent topic tokens of a bin's texts, without the terms in ``exclude``.
 
     >>> top_terms(["#blackout a Milano", "blackout Milano nord"], ["it", "it"], k=2)
     ['blackout', 'milano']
+    >>> top_terms(["Lumea blackout"], ["it"], exclude=frozenset(["lumea"]))
+    ['blackout']
     """
     counts: Counter[str] = Counter()
     for text, lang in zip(texts, langs):
         counts.update(set(tokenize(text or "", lang)))
     merged: Counter[str] = Counter()
     for term, c in counts.items():
-        merged[term.lstrip("#")] += c
+        term = term.lstrip("#")
+        if term not in exclude:
+            merged[term] += c
     return [t for t, _ in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]

@@ -24,7 +24,14 @@ import duckdb
 import pandas as pd
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitoring.alerts import Decision, StreamDetectors, term_authors, top_terms, with_authors
+from monitoring.alerts import (
+    Decision,
+    StreamDetectors,
+    own_terms,
+    term_authors,
+    top_terms,
+    with_authors,
+)
 from monitoring.config import Settings
 from monitoring.enrich.pipeline import Enricher
 from monitoring.models import BinStats, utc
@@ -203,6 +210,13 @@ class Monitor:
                 "min_topic_authors": t.min_topic_authors,
                 "critical_min_authors": t.critical_min_authors,
                 "critical_severity": t.critical_severity}
+
+    def _own_terms(self, stream_id: str) -> frozenset[str]:
+        """The stream's keywords and handles as topic tokens, left out of its terms."""
+        try:
+            return own_terms(self.settings.stream(stream_id).terms)
+        except KeyError:  # a stream no longer configured keeps its history
+            return frozenset()
 
     def _make_detectors(self, stream_id: str) -> StreamDetectors:
         return StreamDetectors(**self._detector_args(stream_id))  # type: ignore[arg-type]
@@ -529,12 +543,14 @@ class Monitor:
             acc = rows.setdefault(key, [0, 0, 0, 0])
             for i, value in enumerate((r.n, r.n_negative, r.n_request, r.n_polemic)):
                 acc[i] += int(value)
+        own = self._own_terms(stream)
         t = start
         while t < end:
             n, n_negative, n_request, n_polemic = rows.get(t, (0, 0, 0, 0))
             posts = by_bin.get(t, [])
             authors = [a for a, _, _ in posts]
-            terms = term_authors([x for _, x, _ in posts], [g for _, _, g in posts], authors)
+            terms = term_authors([x for _, x, _ in posts], [g for _, _, g in posts], authors,
+                                 exclude=own)
             yield BinStats(stream, t, n=n, n_negative=n_negative, n_request=n_request,
                            n_polemic=n_polemic, authors=len({a for a in authors if a}),
                            terms=terms)
@@ -553,7 +569,8 @@ class Monitor:
                 top = texts.nlargest(5, "priority")
                 d.explanation = dict(
                     d.explanation,
-                    top_terms=top_terms(list(texts["text"]), list(texts["lang"])),
+                    top_terms=top_terms(list(texts["text"]), list(texts["lang"]),
+                                        exclude=self._own_terms(stream)),
                     sample_ids=[f"{s}:{i}" for s, i in zip(top["source"], top["source_id"])])
                 det = self.detectors[stream]
                 with_authors(d, stats.authors, stats.reach, det.critical_min_authors,

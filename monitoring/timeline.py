@@ -157,8 +157,10 @@ class Review:
 
 # ----------------------------------------------------------------------------- building
 def review_for_alert(store: Store, alert_id: int, *, margin: timedelta = ALERT_MARGIN,
-                     now: datetime | None = None) -> Review:
-    """The review of one alert's episode, ``margin`` before and after."""
+                     now: datetime | None = None,
+                     exclude: frozenset[str] = frozenset()) -> Review:
+    """The review of one alert's episode, ``margin`` before and after (``exclude``: as in
+    :func:`review_range`)."""
     cur = store.reader()
     row = cur.execute(SQL_ALERT_FOR_REVIEW, [int(alert_id)]).fetchone()
     if row is None:
@@ -168,12 +170,13 @@ def review_for_alert(store: Store, alert_id: int, *, margin: timedelta = ALERT_M
     if now is not None:
         end = min(end, naive_utc(now))
     return review_range(store, row[1], first_bin - margin, max(end, row[5]),
-                        alert_id=int(alert_id))
+                        alert_id=int(alert_id), exclude=exclude)
 
 
 def review_range(store: Store, stream: str, start: datetime, end: datetime, *,
-                 alert_id: int | None = None) -> Review:
-    """The review of ``stream`` over ``[start, end)``."""
+                 alert_id: int | None = None, exclude: frozenset[str] = frozenset()) -> Review:
+    """The review of ``stream`` over ``[start, end)``; the phases' terms leave out those in
+    ``exclude`` (the streams' own names, see :func:`monitoring.alerts.own_terms`)."""
     start, end = naive_utc(start), naive_utc(end)
     if end <= start:
         raise TimelineError("the end of the range must be after its start")
@@ -192,7 +195,7 @@ def review_range(store: Store, stream: str, start: datetime, end: datetime, *,
     alerts = cur.execute(SQL_ALERTS_IN_RANGE, [stream, end, start]).df()
     if alert_id is not None:
         alerts = alerts[alerts["id"] == alert_id]
-    phases = [_fill_phase(cur, stream, p) for p in _phases(alerts, start, end)]
+    phases = [_fill_phase(cur, stream, p, exclude) for p in _phases(alerts, start, end)]
     numbers = _key_numbers(cur, stream, alerts, events, start, end)
     return Review(stream, start, end, alert_id, series, events, phases, numbers)
 
@@ -216,7 +219,7 @@ def _phases(alerts: pd.DataFrame, start: datetime, end: datetime) -> list[Phase]
     return out
 
 
-def _fill_phase(cur: Any, stream: str, phase: Phase) -> Phase:
+def _fill_phase(cur: Any, stream: str, phase: Phase, exclude: frozenset[str]) -> Phase:
     args = [stream, phase.start, phase.end]
     posts = cur.execute(SQL_PHASE_POSTS, [*args, TOP_POSTS]).df()
     posts["text"] = posts["text"].map(lambda t: str(t or "")[:SHOWN_CHARS * 2])
@@ -224,7 +227,7 @@ def _fill_phase(cur: Any, stream: str, phase: Phase) -> Phase:
     phase.posts = posts
     # Terms come from masked texts, so an e-mail or a phone number never becomes a "term".
     phase.terms = top_terms([mask_pii(str(t or "")) for t in texts["text"]],
-                            list(texts["lang"])) if len(texts) else []
+                            list(texts["lang"]), exclude=exclude) if len(texts) else []
     return phase
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 import streamlit as st
 
+from monitoring.alerts import own_terms
 from monitoring.auth import PermissionDenied
 from monitoring.store import naive_utc
 from monitoring.timeline import (
@@ -30,6 +31,7 @@ settings = monitor.settings
 tr = translator()
 now = monitor.clock.now()
 streams = {s.id: s.name for s in settings.streams}
+brands = own_terms([t for s in settings.streams for t in s.terms])  # never a phase's topic
 
 st.title(tr("timeline.title"))
 if flash := st.session_state.pop("timeline_flash", None):
@@ -59,7 +61,7 @@ try:
                    for a in alerts.itertuples()}
         alert_id = st.selectbox(tr("timeline.pick_alert"), list(options),
                                 format_func=options.get, key="timeline_alert")
-        review = review_for_alert(monitor.store, alert_id, now=now)
+        review = review_for_alert(monitor.store, alert_id, now=now, exclude=brands)
     else:
         if mode == "alert":
             st.info(tr("timeline.no_alerts"))
@@ -68,7 +70,7 @@ try:
         start0, end0 = default_range(now)
         start = local_pick("timeline.from", "timeline.from_time", start0, "timeline_from")
         end = local_pick("timeline.to", "timeline.to_time", end0, "timeline_to")
-        review = review_range(monitor.store, stream, start, end)
+        review = review_range(monitor.store, stream, start, end, exclude=brands)
 except TimelineError:
     st.error(tr("timeline.bad_range"))
     st.stop()

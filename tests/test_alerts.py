@@ -224,6 +224,13 @@ def test_demo_events_are_typed_and_timely(tmp_path):
     assert incident.explanation["sample_ids"] and incident.explanation["top_terms"]
     peak = max(c.severity for c in changes if c.kind == "service_incident")
     assert peak >= 8  # a real outage reported by many customers becomes critical
+    # The brand's own name and handles are in the posts because the stream matched them:
+    # never what an alert is about.
+    own = {"lumea", "lumeaenergia", "@lumeaenergia"}
+    for c in changes:
+        if c.action in ("open", "update"):
+            assert not own & set(c.explanation["top_terms"]), c.explanation["top_terms"]
+            assert not own & {t["term"] for t in c.explanation.get("emerging_terms") or []}
 
 
 @pytest.mark.parametrize("start", [

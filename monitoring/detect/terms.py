@@ -45,6 +45,7 @@ over own same she should so some such than that the their theirs them then there
 they this those through to too under until very was we were what when where which while
 who whom why will with would you your yours yourself im ive dont cant wont didnt doesnt isnt
 get got also one still even really like amp rt via u ur
+without since yet ever never always again today yesterday tomorrow every another
 hi hello hey thanks thank please pls
 may might must shall need needs cannot"""
 _IT = """a ad al alla alle allo ai agli all anche avere ha hanno ho hai abbiamo avete che chi
@@ -54,12 +55,16 @@ miei mio ne nei nel nella nelle nello negli noi non nostro nostra o per perché 
 quando quanto quella quelle quello questa queste questi questo qui se sei si sia siamo siete
 sono sta stato su sua sue sui sul sulla suo suoi te ti tra tu tua tuo tutti tutto un una uno
 vi voi sto ancora solo così oggi ora fatto dopo molto tanto niente nulla qualcuno
+senza fra verso sopra sotto dentro fuori contro presso ogni altro altra altri altre
+sempre mai quindi però pero perche cosi piu gia ieri domani adesso ecco invece anzi
+tutta tutte nessuno nessuna qualche proprio
 ciao salve buongiorno buonasera grazie prego favore
 può puo posso puoi possiamo potete possono potrei potrebbe deve devo devi dobbiamo dovete
 devono dovrei dovrebbe voglio vuoi vuole vogliamo volete vogliono vorrei stata stati
 stanno stai faccio fai fanno avuto aveva avevo sarà sarebbe"""
 #: Italian and English words too common to be a topic (greetings, thanks, modal and
-#: auxiliary verbs included: every customer writes them, whatever the topic).
+#: auxiliary verbs, prepositions and time adverbs included: every customer writes them,
+#: whatever the topic).  Unaccented spellings (``perche``, ``piu``) are listed too.
 STOPWORDS: frozenset[str] = frozenset((_EN + " " + _IT).split())
 
 # Raw token -> its topic token (None: dropped).  Words recur across posts; the memo is

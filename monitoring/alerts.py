@@ -447,11 +447,12 @@ def term_authors(texts: list[str], langs: list[str | None], authors: list[str | 
 
 
 def own_terms(stream_terms: list[str]) -> frozenset[str]:
-    """Topic tokens of a stream's own keywords and handles: they are in the posts because
-    the stream matched them, so they never say what an alert is about.
+    """Topic tokens of a stream's own name, keywords and handles: they are in the posts
+    because people name the brand and the stream matched them, so they never say what an
+    alert is about.
 
-    >>> sorted(own_terms(["Lumea", "#LumeaEnergia", "@LumeaEnergia"]))
-    ['@lumeaenergia', 'lumea', 'lumeaenergia']
+    >>> sorted(own_terms(["Lumea Energia", "#LumeaEnergia", "@LumeaEnergia"]))
+    ['@lumeaenergia', 'energia', 'lumea', 'lumeaenergia']
     """
     return frozenset(t.lstrip("#") for term in stream_terms for t in tokenize(term))
 

@@ -212,9 +212,10 @@ class Monitor:
                 "critical_severity": t.critical_severity}
 
     def _own_terms(self, stream_id: str) -> frozenset[str]:
-        """The stream's keywords and handles as topic tokens, left out of its terms."""
+        """The stream's name, keywords and handles as topic tokens, left out of its terms."""
         try:
-            return own_terms(self.settings.stream(stream_id).terms)
+            stream = self.settings.stream(stream_id)
+            return own_terms([stream.name, *stream.terms])
         except KeyError:  # a stream no longer configured keeps its history
             return frozenset()
 

@@ -46,6 +46,7 @@ they this those through to too under until very was we were what when where whic
 who whom why will with would you your yours yourself im ive dont cant wont didnt doesnt isnt
 get got also one still even really like amp rt via u ur
 without since yet ever never always again today yesterday tomorrow every another
+minute minutes hour hours day days week weeks month months
 hi hello hey thanks thank please pls
 may might must shall need needs cannot"""
 _IT = """a ad al alla alle allo ai agli all anche avere ha hanno ho hai abbiamo avete che chi
@@ -58,12 +59,13 @@ vi voi sto ancora solo così oggi ora fatto dopo molto tanto niente nulla qualcu
 senza fra verso sopra sotto dentro fuori contro presso ogni altro altra altri altre
 sempre mai quindi però pero perche cosi piu gia ieri domani adesso ecco invece anzi
 tutta tutte nessuno nessuna qualche proprio
+minuto minuti ore giorno giorni settimana settimane mese mesi
 ciao salve buongiorno buonasera grazie prego favore
 può puo posso puoi possiamo potete possono potrei potrebbe deve devo devi dobbiamo dovete
 devono dovrei dovrebbe voglio vuoi vuole vogliamo volete vogliono vorrei stata stati
 stanno stai faccio fai fanno avuto aveva avevo sarà sarebbe"""
 #: Italian and English words too common to be a topic (greetings, thanks, modal and
-#: auxiliary verbs, prepositions and time adverbs included: every customer writes them,
+#: auxiliary verbs, prepositions, time adverbs and units included: every customer writes them,
 #: whatever the topic).  Unaccented spellings (``perche``, ``piu``) are listed too.
 STOPWORDS: frozenset[str] = frozenset((_EN + " " + _IT).split())
 

@@ -1318,7 +1318,7 @@ class DemoScenario:
         rng = random.Random(_seed("cycle", self.seed, self.stream, cycle))
         params = {
             "area": OUTAGE_AREAS[(rng.randrange(len(OUTAGE_AREAS)) + cycle) % len(OUTAGE_AREAS)],
-            "outage_peak": rng.uniform(4.5, 7.0),
+            "outage_peak": rng.uniform(6.0, 8.0),
             "polemic_peak": rng.uniform(5.0, 9.0),
             "phase": rng.uniform(0, 2 * math.pi),
             "quote": QUOTES[cycle % len(QUOTES)],

@@ -1,7 +1,9 @@
 """Rule-based sentiment for Italian, in the style of VADER.
 
-The lexicon (``lexicon_it.tsv``, packaged next to this module) gives valences on VADER's
--4..+4 scale to lemmas and forms, multi-word expressions, emoji and emoticons.  Each line is
+The lexicon (``lexicon_it.tsv``, packaged next to this module, rated by hand) gives valences
+on VADER's -4..+4 scale to lemmas and forms, multi-word expressions, emoji and emoticons:
+customer-care and crisis vocabulary first, then the general evaluative vocabulary, emotions,
+idioms, slang and interjections of Italian social media.  Each line is
 ``term<TAB>valence[<TAB>kind]``; ``kind`` ``v`` marks a regular verb in the infinitive,
 whose common conjugated forms are generated.  Words not in the lexicon are looked up again
 after simple inflection rules: gender and number (``pessima``/``pessimi`` -> ``pessimo``,

@@ -78,8 +78,9 @@ except TimelineError:
 # ---------------------------------------------------------------- key numbers and chart
 st.subheader(tr("timeline.key_numbers"))
 pairs = key_numbers_text(review, tr)
-for col, (label, value) in zip(st.columns(len(pairs)), pairs):
-    col.metric(label, value)
+for first in range(0, len(pairs), 4):  # four per row: eight in one row cut their values
+    for col, (label, value) in zip(st.columns(4), pairs[first:first + 4]):
+        col.metric(label, value)
 st.plotly_chart(review_figure(review, tr), width="stretch")
 
 # ---------------------------------------------------------------- phases and events

@@ -45,6 +45,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from monitoring.config import Stream
 from monitoring.detect import threshold_for
 from monitoring.detect.negative import NegativeShift
 from monitoring.detect.terms import EmergingTerms, tokenize
@@ -433,7 +434,7 @@ def term_authors(texts: list[str], langs: list[str | None], authors: list[str | 
     ...              ["it", "it", "it"], ["a", "b", "b"])
     {'blackout': 2, 'milano': 1}
     >>> term_authors(["@Lumea blackout", "Lumea, blackout"], ["it", "it"], ["a", "b"],
-    ...              exclude=own_terms(["lumea", "@lumea"]))
+    ...              exclude=frozenset(["lumea", "@lumea"]))
     {'blackout': 2}
     """
     seen: dict[str, set[str]] = {}
@@ -446,15 +447,17 @@ def term_authors(texts: list[str], langs: list[str | None], authors: list[str | 
     return {term: len(who) for term, who in sorted(seen.items())}
 
 
-def own_terms(stream_terms: list[str]) -> frozenset[str]:
-    """Topic tokens of a stream's own name, keywords and handles: they are in the posts
+def own_terms(*streams: Stream) -> frozenset[str]:
+    """Topic tokens of the streams' own names, keywords and handles: they are in the posts
     because people name the brand and the stream matched them, so they never say what an
     alert is about.
 
-    >>> sorted(own_terms(["Lumea Energia", "#LumeaEnergia", "@LumeaEnergia"]))
+    >>> sorted(own_terms(Stream(id="lumea", name="Lumea Energia",
+    ...                         keywords=["#LumeaEnergia"], handles=["@LumeaEnergia"])))
     ['@lumeaenergia', 'energia', 'lumea', 'lumeaenergia']
     """
-    return frozenset(t.lstrip("#") for term in stream_terms for t in tokenize(term))
+    return frozenset(t.lstrip("#") for s in streams for term in (s.name, *s.terms)
+                     for t in tokenize(term))
 
 
 def top_terms(texts: list[str], langs: list[str | None], k: int = 8,

@@ -214,8 +214,7 @@ class Monitor:
     def _own_terms(self, stream_id: str) -> frozenset[str]:
         """The stream's name, keywords and handles as topic tokens, left out of its terms."""
         try:
-            stream = self.settings.stream(stream_id)
-            return own_terms([stream.name, *stream.terms])
+            return own_terms(self.settings.stream(stream_id))
         except KeyError:  # a stream no longer configured keeps its history
             return frozenset()
 

@@ -31,7 +31,7 @@ settings = monitor.settings
 tr = translator()
 now = monitor.clock.now()
 streams = {s.id: s.name for s in settings.streams}
-brands = own_terms([t for s in settings.streams for t in (s.name, *s.terms)])  # not topics
+brands = own_terms(*settings.streams)  # never a phase's topic
 
 st.title(tr("timeline.title"))
 if flash := st.session_state.pop("timeline_flash", None):

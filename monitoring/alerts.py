@@ -13,7 +13,9 @@ The kind separates signal from noise:
 * ``emerging_topic``    – a term (word, hashtag, handle) suddenly used by at least
   ``min_topic_authors`` distinct authors in one bin.
 
-A volume event is typed on the mix of *all* its bins so far (not one noisy bin), and is
+A volume event opens on the volume detector's onset score
+(:meth:`~monitoring.detect.volume.VolumeSpike.onset_score`): one bin far above normal, or
+two bins in a row clearly above it.  It is typed on the mix of *all* its bins so far (not one noisy bin), and is
 retyped only when its last ``retype_bins`` bins clearly say otherwise (an outage turning
 into a polemic closes the incident and opens the crisis).
 
@@ -268,9 +270,9 @@ class StreamDetectors:
                     if t.observed >= self.min_topic_authors]
         base = self.baseline(mean)
         # The bin itself must be above normal: a long window remembers a spike for hours.
-        rising = self.volume.rising_score(ts, n)
+        onset = self.volume.onset_score(ts, n)
         volume_firing = v_bin >= CALM_SURPRISE and (
-            rising >= self.threshold
+            onset >= self.threshold
             or (v >= self.threshold and any(k in VOLUME_KINDS for k in self.events)))
         band = self._band(ts) if volume_firing else None  # before learning this bin
         self.learn(stats, ordinary=not volume_firing)
@@ -283,7 +285,7 @@ class StreamDetectors:
         firing: dict[str, tuple[float, float, float]] = {}  # kind -> score, observed, expected
         if enough and volume_firing:
             kind = self._volume_kind(excess(stats, base))
-            firing[kind] = (v, n, mean)
+            firing[kind] = (max(v, onset), n, mean)  # the evidence that opened it, at least
         elif enough and s >= self.threshold:
             firing["negative_shift"] = (s, stats.negative_share, share)
         top = emerging[0] if emerging else None

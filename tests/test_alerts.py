@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -103,6 +104,23 @@ def test_spike_opens_updates_and_closes_once():
     assert actions == [("service_incident", "open")] + [("service_incident", "update")] * 4 + [
         ("service_incident", "close")]
     assert det.events == {} and det.cooling["service_incident"] > 0
+
+
+def test_a_moderate_rise_opens_on_its_second_bin():
+    # Each bin's evidence clears the threshold only before the correction for the
+    # number of scales: the first bin opens nothing, the second opens the event.
+    det = StreamDetectors(bin_minutes=1)
+    t = _quiet(det)
+    tests = math.log10(len(det.volume.scale_scores(t, 0)))
+    opened = []
+    for k in range(2):
+        ts = t + timedelta(minutes=k)
+        n = next(c for c in range(1, 1000)
+                 if det.volume.rising_score(ts, c) + tests >= det.threshold)
+        assert det.volume.rising_score(ts, n) < det.threshold
+        opened.append([(d.kind, d.action) for d in det.step(
+            _bin(n, neg=n // 5, req=n // 2, pol=n // 10, t=ts, authors=n))])
+    assert opened == [[], [("request_surge", "open")]]
 
 
 def test_explanation_is_complete():

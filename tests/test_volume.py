@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import math
 from datetime import datetime, timedelta
 
@@ -128,6 +129,55 @@ def test_zero_inflated_blip_does_not_alarm():
     scores = run(det, counts, 5)
     assert not is_anomalous(scores[-1])
     assert max(scores[288:]) < SENSITIVITY_THRESHOLDS["normal"]
+
+
+def _moderate(det: VolumeSpike, ts: datetime, threshold: float) -> int:
+    """The smallest count whose evidence reaches ``threshold`` before, not after, the
+    correction for the number of scales."""
+    tests = math.log10(len(det.scale_scores(ts, 0)))
+    for count in range(1, 10_000):
+        if det.rising_score(ts, count) + tests >= threshold:
+            assert det.rising_score(ts, count) < threshold
+            return count
+    raise AssertionError("no moderate count")
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_a_rise_held_for_two_bins_opens_on_its_second_bin(seed):
+    rng = np.random.default_rng(seed)
+    det = VolumeSpike(bin_minutes=5)
+    thr = SENSITIVITY_THRESHOLDS["normal"]
+    run(det, rng.poisson(20, 3 * 288), 5)
+    t1 = T0 + timedelta(days=3)
+    t2 = t1 + timedelta(minutes=5)
+    first = _moderate(det, t1, thr)
+    # One moderate bin is not enough: it would need the corrected score.
+    assert det.onset_score(t1, first) < thr
+    calm = copy.deepcopy(det)
+    det.learn_one(t1, first)
+    second = _moderate(det, t2, thr)
+    assert det.rising_score(t2, second) < thr <= det.onset_score(t2, second)
+    # Moderate evidence after an ordinary bin opens nothing.
+    calm.learn_one(t1, 20)
+    assert calm.onset_score(t2, _moderate(calm, t2, thr)) < thr
+    # A sharp spike still opens on its own first bin.
+    assert det.onset_score(t2, 200) >= det.rising_score(t2, 200) >= thr
+
+
+@pytest.mark.parametrize("base, alpha", [(2.0, 0.1), (30.0, 0.05), (200.0, 0.03)])
+def test_onset_stays_quiet_on_streams_without_events(base, alpha):
+    # Ten days of a seasonal negative binomial after three days of warm-up: no bin opens.
+    rng = np.random.default_rng(7)
+    det = VolumeSpike(bin_minutes=5)
+    onsets = []
+    for i in range(13 * 288):
+        ts = T0 + timedelta(minutes=5 * i)
+        count = int(rng.poisson(rng.gamma(1 / alpha, seasonal_rate(ts, base) * alpha)))
+        if i >= 3 * 288:
+            onsets.append(det.onset_score(ts, count))
+            assert onsets[-1] >= det.rising_score(ts, count)
+        det.learn_one(ts, count)
+    assert max(onsets) < SENSITIVITY_THRESHOLDS["normal"]
 
 
 def test_long_crisis_plateau_keeps_scoring_high():

@@ -4,14 +4,16 @@ For every ``*.csv`` (``timestamp,value``) in DATA_DIR the :class:`VolumeSpike` d
 scores each bin *before* learning it, :func:`is_anomalous` at the product's default
 sensitivity flags it and an :class:`EpisodeGate` turns the flags into alerts: decisions
 are made bin by bin, with no look-ahead and no threshold fitted to the labels.  The flag
-is raised on the detector's *rising* score (:meth:`VolumeSpike.rising_score`, the score
-of the scales with new evidence in this bin), as the product's alert policy opens on it:
-a trailing window that only remembers an earlier burst neither opens an alert nor keeps
-the earlier episode open past its end (which would silence the next event).  With
+is raised on the detector's *onset* score (:meth:`VolumeSpike.onset_score`), as the
+product's alert policy opens on it: the score of the scales with new evidence in this
+bin, corrected for the number of scales, or, when larger, the same evidence held for two
+bins in a row without that correction.  A trailing window that only remembers an
+earlier burst neither opens an alert nor keeps the earlier episode open past its end
+(which would silence the next event).  With
 ``--policy alerts`` the product's own alert policy (:class:`StreamDetectors`, fed the
 counts alone) decides instead: an alert is a volume alert it opens.
 ``OUT_DIR/<file name>`` gets ``timestamp,value,anomaly_score,alert`` where
-``anomaly_score`` is the surprise divided by ``MAX_SURPRISE`` (NAB expects [0, 1]).
+``anomaly_score`` is the onset score divided by ``MAX_SURPRISE`` (NAB expects [0, 1]).
 
 When DATA_DIR holds ``combined_windows.json`` the alerts are scored with the NAB rules,
 reimplemented here (see :func:`score_detections`), for each profile of ``profiles.json``
@@ -290,9 +292,9 @@ def detect_series(
     scores: list[float] = []
     alerts: list[bool] = []
     for ts, value in zip(timestamps, values):
-        rising = detector.rising_score(ts, value)
-        alerts.append(gate.update(ts, is_anomalous(rising, sensitivity)))
-        scores.append(detector.score_one(ts, value))
+        onset = detector.onset_score(ts, value)
+        alerts.append(gate.update(ts, is_anomalous(onset, sensitivity)))
+        scores.append(onset)
         if expected is not None:
             expected.append(detector.expected_mean(ts))
         detector.learn_one(ts, value)
@@ -307,7 +309,7 @@ def _detect_with_policy(
     scores: list[float] = []
     alerts: list[bool] = []
     for ts, value in zip(timestamps, values):
-        scores.append(policy.volume.score_one(ts, value))
+        scores.append(policy.volume.onset_score(ts, value))
         if expected is not None:
             expected.append(policy.volume.expected_mean(ts))
         decisions = policy.step(BinStats("nab", ts, n=value))

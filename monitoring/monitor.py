@@ -64,6 +64,9 @@ STORE_FAULTS: tuple[type[BaseException], ...] = (
     duckdb.IOException, duckdb.TransactionException, duckdb.PermissionException,
     duckdb.OutOfMemoryException, OSError)
 
+#: Detection further behind than this is catching up with history (the wall says so).
+CATCH_UP_AFTER = timedelta(minutes=30)
+
 #: A mention dated later than this after the monitor's clock is quarantined, not stored.
 FUTURE_TOLERANCE = timedelta(minutes=15)
 
@@ -89,6 +92,25 @@ class MonitorStatus:
     store_error: str
     store_paused_since: datetime | None
     store_failures: int
+    catch_up: CatchUp | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUp:
+    """The monitor is still working through history, so the wall is not current yet.
+
+    ``phase`` is ``"collect"`` while ``sources`` deliver their backfill or backlog
+    (``reached``: the newest item they have delivered so far, ``None`` before the first
+    one) and ``"detect"`` while the detectors go through the stored bins (``reached``:
+    the bin being analysed).  Alerts only open once both are done.
+
+    >>> CatchUp("collect", ("demo",), None).sources
+    ('demo',)
+    """
+
+    phase: str
+    sources: tuple[str, ...]
+    reached: datetime | None
 
 
 class Clock:
@@ -199,6 +221,10 @@ class Monitor:
         #: learn the bins still being filled as empty and never see their mentions.
         self._awaiting_first: set[str] = set()
         self._backlog: set[str] = set()
+        #: How far the catch-up has come (see :meth:`status`): the newest item each
+        #: source delivered, and the bin detection is at while it works through history.
+        self._reached: dict[str, datetime] = {}
+        self._analysing: datetime | None = None
 
     def _detector_args(self, stream_id: str) -> dict[str, object]:
         s, t = self.settings.stream(stream_id), self.settings.thresholds
@@ -246,11 +272,20 @@ class Monitor:
 
     # ------------------------------------------------------------------ store faults
     def status(self) -> MonitorStatus:
-        """Whether writing is paused because the database refuses writes, and why."""
+        """Whether writing is paused because the database refuses writes, and why; and
+        whether the monitor is still catching up with history (:class:`CatchUp`)."""
+        catching = sorted((set(self._awaiting_first) | set(self._backlog)) & set(self.sources))
+        analysing = self._analysing
+        catch_up = None
+        if catching:
+            reached = [self._reached[s] for s in catching if s in self._reached]
+            catch_up = CatchUp("collect", tuple(catching), min(reached) if reached else None)
+        elif analysing is not None:
+            catch_up = CatchUp("detect", (), analysing)
         fault = self._store_fault
         if fault is None:
-            return MonitorStatus(False, "", None, 0)
-        return MonitorStatus(True, fault[0], fault[1], fault[2])
+            return MonitorStatus(False, "", None, 0, catch_up)
+        return MonitorStatus(True, fault[0], fault[1], fault[2], catch_up)
 
     def _store_failed(self, exc: BaseException, now: datetime) -> None:
         error = f"{type(exc).__name__}: {exc}"[:500]
@@ -385,6 +420,8 @@ class Monitor:
         if result.state != "ok":
             self.store.record_failure(name, result.detail or result.state, now, state=result.state)
         last_item = max((m.ts for m in result.mentions), default=None)
+        if last_item is not None:
+            self._reached[name] = max(last_item, self._reached.get(name, last_item))
         self.store.record_status(name, rate_limited_until=until, next_attempt_at=until,
                                  budget=result.budget, last_item_at=last_item)
         if until is not None:
@@ -481,14 +518,21 @@ class Monitor:
         self._warm.add(stream)
         det = self.detectors[stream]
         band: list[tuple[datetime, float, float, float]] = []
-        for stats in self._bins(stream, start, until):
-            band.append((naive_utc(stats.bin_start), *det.volume.expected(stats.bin_start)))
-            decisions = det.step(stats)
-            if decisions:  # alert changes, band, mark and detector state: one transaction
-                changes += self._apply(stream, stats.bin_start, decisions, band)
-                band = []
-        self.store.save_bin_band(stream, band, last_bin=until - self.bin,
-                                 state=self._snapshot(stream))
+        history = until - start > CATCH_UP_AFTER  # working through history: say how far
+        try:
+            for stats in self._bins(stream, start, until):
+                if history:
+                    self._analysing = stats.bin_start
+                band.append((naive_utc(stats.bin_start), *det.volume.expected(stats.bin_start)))
+                decisions = det.step(stats)
+                if decisions:  # alert changes, band, mark and detector state: one transaction
+                    changes += self._apply(stream, stats.bin_start, decisions, band)
+                    band = []
+            self.store.save_bin_band(stream, band, last_bin=until - self.bin,
+                                     state=self._snapshot(stream))
+        finally:
+            if history:
+                self._analysing = None
         return changes
 
     def _rewarm(self, stream: str, det: StreamDetectors, last: datetime) -> None:

@@ -24,6 +24,7 @@ from monitoring.ui.charts import volume_figure
 from monitoring.ui.components import kiosk_style
 from monitoring.ui.runtime import get_monitor
 from monitoring.ui.session import current_user, require_page, translator
+from monitoring.ui.store_status import catch_up_banner
 
 require_page("viewer")
 monitor = get_monitor()
@@ -34,6 +35,7 @@ kiosk_style(False)
 now = monitor.clock.now()
 
 st.title(tr("alerts.title"))
+catch_up_banner(monitor.status(), tr)
 flash = st.session_state.pop("alerts_flash", None)
 if flash:
     (st.success if flash[0] == "ok" else st.error)(flash[1])

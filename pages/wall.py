@@ -13,7 +13,7 @@ from monitoring.ui import components as ui
 from monitoring.ui.charts import negative_share_figure, volume_figure
 from monitoring.ui.runtime import get_monitor
 from monitoring.ui.session import language, require_page, translator
-from monitoring.ui.store_status import store_paused_banner
+from monitoring.ui.store_status import catch_up_banner, store_paused_banner
 
 require_page("viewer")
 settings = get_monitor().settings
@@ -35,7 +35,9 @@ big = 18 if kiosk else 14
 @st.fragment(run_every=settings.app.refresh_seconds)
 def live() -> None:
     snap = ui.shared_snapshot(stream)
-    store_paused_banner(get_monitor().status(), tr)
+    status = get_monitor().status()
+    store_paused_banner(status, tr)
+    pending = catch_up_banner(status, tr)
     st.markdown(f"### {settings.app.title} — {streams[stream]} · "
                 f"{tr('wall.updated', time=tr.time(snap.now, seconds=True))}")
     if snap.crisis:
@@ -62,7 +64,7 @@ def live() -> None:
                         width="stretch", config=chart_config, key="wall_negative",
                         theme=None if kiosk else "streamlit")
     with right:
-        ui.alert_cards(snap, tr, streams, limit=3 if snap.crisis else 4)
+        ui.alert_cards(snap, tr, streams, limit=3 if snap.crisis else 4, pending=pending)
     q, t, m, s = st.columns([3, 2, 5, 2])
     with q:
         ui.queues_panel(snap.queues, tr, departments)

@@ -65,16 +65,46 @@ def test_old_requests_open_no_ticket_when_a_maximum_age_is_set(tmp_path):
     assert [r[0] for r in cur.execute("SELECT source_id FROM tickets").fetchall()] == ["new"]
 
 
-def test_detection_waits_for_a_source_still_catching_up(tmp_path):
-    """A running monitor closes no bin before its sources have delivered their backlog."""
+def test_detection_waits_for_a_source_still_catching_up(tmp_path, monkeypatch):
+    """A running monitor closes no bin before its sources have delivered their backlog,
+    and its status says how far the catch-up has come (the wall shows it)."""
+    from monitoring.alerts import StreamDetectors
+    from monitoring.monitor import CatchUp
+
     store = Store(tmp_path / "m.duckdb")
     monitor = Monitor(load_settings(), store, clock=Clock(speed=1, start=START))
     monitor._awaiting_first = set(monitor.sources)  # as start() does
+    assert monitor.status().catch_up == CatchUp("collect", ("demo",), None)
     assert monitor.detect() == []
     assert store.last_detected_bin("lumea") is None  # nothing learnt from empty bins
+    seen = []
+    collect = Monitor.collect
+
+    def collect_and_look(self, name):
+        outcome = collect(self, name)
+        seen.append(self.status().catch_up)
+        return outcome
+
+    monkeypatch.setattr(Monitor, "collect", collect_and_look)
     monitor.catch_up("demo")
     assert not monitor._awaiting_first
+    assert {c.phase for c in seen} == {"collect"}
+    reached = [c.reached for c in seen]
+    assert len(reached) >= 2 and None not in reached
+    assert reached == sorted(reached) and reached[0] < reached[-1] <= START
+    assert monitor.status().catch_up is None
+    analysed = []
+    step = StreamDetectors.step
+
+    def step_and_look(self, stats):
+        analysed.append((stats.bin_start, monitor.status().catch_up))
+        return step(self, stats)
+
+    monkeypatch.setattr(StreamDetectors, "step", step_and_look)
     monitor.detect()
+    assert len(analysed) > 100
+    assert all(c == CatchUp("detect", (), t) for t, c in analysed)
+    assert monitor.status().catch_up is None
     assert store.last_detected_bin("lumea") is not None
     since = START.replace(tzinfo=None) - timedelta(hours=6)
     expected, bins = store.reader().execute(

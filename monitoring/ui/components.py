@@ -105,11 +105,17 @@ def crisis_banner(snap: WallSnapshot, tr: Translator, stream_names: dict[str, st
 
 
 def alert_cards(snap: WallSnapshot, tr: Translator, stream_names: dict[str, str],
-                limit: int = 4) -> None:
-    """Open alerts as cards, most severe first."""
+                limit: int = 4, pending: bool = False) -> None:
+    """Open alerts as cards, most severe first.
+
+    ``pending``: history is still being loaded, so no alert is not an all-clear.
+    """
     st.markdown(f"#### {tr('wall.open_alerts')}")
     if not len(snap.alerts):
-        st.success(tr("wall.no_alerts"))
+        if pending:
+            st.info(tr("wall.alerts_pending"))
+        else:
+            st.success(tr("wall.no_alerts"))
         return
     for a in snap.alerts.head(limit).itertuples():
         colour = _MD_COLOUR[severity_colour(int(a.severity), snap.critical_severity)]

@@ -35,7 +35,8 @@ kiosk_style(False)
 now = monitor.clock.now()
 
 st.title(tr("alerts.title"))
-catch_up_banner(monitor.status(), tr)
+with st.container():  # always there, so the widgets below keep their place (and state)
+    catch_up_banner(monitor.status(), tr)
 flash = st.session_state.pop("alerts_flash", None)
 if flash:
     (st.success if flash[0] == "ok" else st.error)(flash[1])

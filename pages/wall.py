@@ -36,8 +36,9 @@ big = 18 if kiosk else 14
 def live() -> None:
     snap = ui.shared_snapshot(stream)
     status = get_monitor().status()
-    store_paused_banner(status, tr)
-    pending = catch_up_banner(status, tr)
+    with st.container():  # a banner coming or going does not move the panels below
+        store_paused_banner(status, tr)
+        pending = catch_up_banner(status, tr)
     st.markdown(f"### {settings.app.title} — {streams[stream]} · "
                 f"{tr('wall.updated', time=tr.time(snap.now, seconds=True))}")
     if snap.crisis:

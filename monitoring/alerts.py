@@ -15,9 +15,9 @@ The kind separates signal from noise:
 
 A volume event opens on the volume detector's onset score
 (:meth:`~monitoring.detect.volume.VolumeSpike.onset_score`): one bin far above normal, or
-two bins in a row clearly above it.  It is typed on the mix of *all* its bins so far (not one noisy bin), and is
-retyped only when its last ``retype_bins`` bins clearly say otherwise (an outage turning
-into a polemic closes the incident and opens the crisis).
+two bins in a row clearly above it.  It is typed on the mix of *all* its bins so far (not
+one noisy bin), and is retyped only when its last ``retype_bins`` bins clearly say
+otherwise (an outage turning into a polemic closes the incident and opens the crisis).
 
 Severity scale (1–10)
 ---------------------

@@ -274,7 +274,7 @@ class Monitor:
     def status(self) -> MonitorStatus:
         """Whether writing is paused because the database refuses writes, and why; and
         whether the monitor is still catching up with history (:class:`CatchUp`)."""
-        catching = sorted((set(self._awaiting_first) | set(self._backlog)) & set(self.sources))
+        catching = self._catching_up()
         analysing = self._analysing
         catch_up = None
         if catching:
@@ -471,6 +471,13 @@ class Monitor:
             self._awaiting_first.discard(name)
         return total
 
+    def _catching_up(self) -> list[str]:
+        """Configured sources still on their first catch-up or working off a backlog.
+
+        Copies the sets first: the wall asks from its own thread while jobs change them.
+        """
+        return sorted((set(self._awaiting_first) | set(self._backlog)) & set(self.sources))
+
     def collect_all(self) -> int:
         """Catch up every source; mentions inserted."""
         return sum(self.catch_up(name) for name in self.sources)
@@ -488,7 +495,7 @@ class Monitor:
         closed once every source has delivered them.
         """
         changes: list[AlertChange] = []
-        if (self._awaiting_first | self._backlog) & set(self.sources):
+        if self._catching_up():
             return changes
         until = self._closed_until()
         for stream in list(self.detectors):
